@@ -1,0 +1,36 @@
+// Facts that the backend, the frontend, the images, the manifests, the chart and the
+// tests must agree on. Change them here only: contract tests read the rendered
+// manifests and compare against these values.
+
+export const BACKEND_PORT = 8000;
+export const FRONTEND_PORT = 3000;
+
+export const API_PREFIX = '/api';
+export const API_V1_PREFIX = '/api/v1';
+export const AUTH_PREFIX = '/api/auth';
+
+export const HEALTH_PATH = '/api/v1/health';
+export const LIVENESS_PATH = '/api/v1/health/live';
+export const READINESS_PATH = '/api/v1/health/ready';
+export const METRICS_PATH = '/metrics';
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+export const DOCS_PATH = '/api/v1/docs';
+
+export const IMAGE_BACKEND = 'todo-backend';
+export const IMAGE_FRONTEND = 'todo-frontend';
+
+/** Environment variables that carry secrets: they reach pods only through secretKeyRef. */
+export const SECRET_ENV = {
+  databaseUrl: 'DATABASE_URL',
+  openaiApiKey: 'OPENAI_API_KEY',
+  authSecret: 'AUTH_SECRET',
+} as const;
+
+/** Environment variables that carry plain configuration (the ConfigMap). */
+export const CONFIG_ENV = {
+  apiBaseUrl: 'API_BASE_URL',
+  environmentName: 'ENVIRONMENT_NAME',
+} as const;
+
+export const SECRET_ENV_NAMES = Object.values(SECRET_ENV);
+export const CONFIG_ENV_NAMES = Object.values(CONFIG_ENV);

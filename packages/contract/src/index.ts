@@ -1,0 +1,3 @@
+export * from './constants.js';
+export * from './todos.js';
+export * from './errors.js';
