@@ -34,3 +34,24 @@ export const CONFIG_ENV = {
 
 export const SECRET_ENV_NAMES = Object.values(SECRET_ENV);
 export const CONFIG_ENV_NAMES = Object.values(CONFIG_ENV);
+
+/** Other environment variables of the backend (plain config, from the ConfigMap in a cluster). */
+export const BACKEND_CONFIG_ENV = {
+  port: 'PORT',
+  host: 'HOST',
+  logLevel: 'LOG_LEVEL',
+  openaiBaseUrl: 'OPENAI_BASE_URL',
+  openaiModel: 'OPENAI_MODEL',
+  environmentName: 'ENVIRONMENT_NAME',
+  /** Comma-separated browser origins allowed to call the auth endpoints besides the request's own. */
+  authTrustedOrigins: 'AUTH_TRUSTED_ORIGINS',
+  /** PGlite data directory, used only when DATABASE_URL is unset. */
+  dataDir: 'DATA_DIR',
+} as const;
+
+/** Numeric non-root user both images run as (pod securityContext.runAsUser matches it). */
+export const CONTAINER_UID = 10001;
+
+/** Paths inside the images that must be writable under a read-only root filesystem. */
+export const BACKEND_WRITABLE_PATHS = ['/tmp'] as const;
+export const FRONTEND_WRITABLE_PATHS = ['/tmp', '/app/frontend/.next/cache'] as const;
