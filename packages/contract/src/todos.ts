@@ -69,6 +69,8 @@ export const TodoListQuery = z.strictObject({
   due: z.enum(DUE_FILTERS).optional(),
   sort: z.enum(SORT_FIELDS).default('created'),
   order: z.enum(['asc', 'desc']).optional(),
+  /** The client's calendar date for the due filters; defaults to the server's UTC date. */
+  today: DueDate.optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(PAGE_SIZE_MAX).default(20),
 });

@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { schema, type Schema } from './schema.js';
+import { runMigrations } from './migrate.js';
+
+/** The drizzle database both drivers give; repositories are written against this alone. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type Database = {
+  kind: 'postgres' | 'pglite';
+  db: Db;
+  /** Fails when the database does not answer `SELECT 1` within timeoutMs. */
+  ping(timeoutMs: number): Promise<void>;
+  migrate(): Promise<{ applied: number }>;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logger?: Pick<Logger, 'warn' | 'error'>;
+  /** Upper bound of pool connections per process. */
+  poolMax?: number;
+};
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
+  return openPglite(opts.dataDir);
+}
+
+function openPostgres(url: string, opts: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolMax ?? 10,
+    // A database that is down must fail readiness quickly instead of queueing requests.
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'todo-backend',
+  });
+  // A server restart or a terminated backend emits 'error' on idle clients; unhandled, it
+  // would crash the process. The pool drops the client and the next query reconnects.
+  pool.on('error', (err) => opts.logger?.warn({ err: err.message }, 'idle database connection lost'));
+  const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    async ping(timeoutMs) {
+      await withTimeout(pool.query('SELECT 1'), timeoutMs, 'the database');
+    },
+    async migrate() {
+      // The advisory lock is held by one session, so the migration runs on one dedicated client.
+      const client = await pool.connect();
+      try {
+        return await runMigrations(drizzlePg({ client, schema }) as unknown as Db, async (q) => (await client.query(q)).rows);
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    async ping(timeoutMs) {
+      await withTimeout(client.query('SELECT 1'), timeoutMs, 'the database');
+    },
+    async migrate() {
+      return runMigrations(db, async (q) => (await client.query<Record<string, unknown>>(q)).rows);
+    },
+    async close() {
+      if (!client.closed) await client.close();
+    },
+  };
+}
