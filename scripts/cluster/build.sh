@@ -71,7 +71,6 @@ install_bin() {
 }
 
 # module_dir MODULE@VERSION -> the module's extracted source directory in the module cache.
-module_dir() { go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'; }
 module_gomod() { go mod download -json "$1" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p'; }
 
 build_kubernetes() {
@@ -138,7 +137,7 @@ GO
 
 build_pause() {
   local v=$1 dir="${WORK}/pause-$1" src
-  src="$(module_dir "k8s.io/kubernetes@${KUBERNETES_VERSION}")/build/pause/linux/pause.c"
+  src="$(kube::module_dir "k8s.io/kubernetes@${KUBERNETES_VERSION}")/build/pause/linux/pause.c"
   [[ -f ${src} ]] || kube::die "pause.c not found in k8s.io/kubernetes@${KUBERNETES_VERSION}"
   mkdir -p "${dir}"
   nicely gcc -Os -Wall -Werror -static -DVERSION="v${v}" -o "${dir}/pause" "${src}"

@@ -32,10 +32,12 @@ STATE_ROOT=/var/lib/todo-cluster
 RUN_ROOT=/run/todo-cluster
 CONTAINERD_ROOT="${STATE_ROOT}/containerd"
 CONTAINERD_STATE="${RUN_ROOT}/containerd"
-CONTAINERD_SOCK="${RUN_ROOT}/containerd/containerd.sock"
+CONTAINERD_SOCK="${RUN_ROOT}/containerd.sock"
 KUBELET_ROOT="${STATE_ROOT}/kubelet"
-CNI_CONF_DIR=/etc/cni/net.d
-CNI_CONF_FILE="${CNI_CONF_DIR}/10-todo-cluster.conflist"
+# A private CNI config and IPAM directory: nothing else on the machine reads or writes them.
+CNI_CONF_DIR="${STATE_ROOT}/cni/net.d"
+CNI_IPAM_DIR="${STATE_ROOT}/cni/networks"
+CNI_NETWORK=todo-cluster
 CNI_BIN_DIR=/usr/lib/cni
 
 # The node's address is the CNI bridge's gateway: it exists only because we create it, so
@@ -108,4 +110,12 @@ kube::log_tail() {
   [[ -f ${f} ]] || return 0
   printf '\n----- last %s lines of %s -----\n' "${n}" "${f}" >&2
   tail -n "${n}" "${f}" >&2
+}
+
+# module_dir MODULE@VERSION -> the module's source directory, fetched from the Go module proxy.
+kube::module_dir() {
+  local dir
+  dir="$(go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  [[ -d ${dir} ]] || kube::die "could not fetch $1 from the Go module proxy"
+  printf '%s' "${dir}"
 }
