@@ -88,7 +88,13 @@ kube::ensure_commands() {
     || kube::die "apt-get install ${missing[*]} failed"
 }
 
-kube::kubectl() { "$(kube::k8s_bin kubectl)" --kubeconfig "${KUBECONFIG:-${KUBECONFIG_OUT}}" "$@"; }
+# The kubectl of build.sh (same minor as the server), else the one on PATH (kind/Minikube users).
+kube::kubectl() {
+  local bin
+  bin="$(kube::k8s_bin kubectl)"
+  [[ -x ${bin} ]] || bin=kubectl
+  "${bin}" --kubeconfig "${KUBECONFIG:-${KUBECONFIG_OUT}}" "$@"
+}
 
 # Polls CMD... every second until it succeeds or TIMEOUT seconds pass.
 kube::wait_for() {
