@@ -14,7 +14,6 @@ set -o errexit -o nounset -o pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "${REPO_ROOT}/scripts/cluster/lib.sh"
-source "${REPO_ROOT}/scripts/images/docker-lib.sh"
 CLUSTER_SCRIPTS="${REPO_ROOT}/scripts/cluster"
 
 keep=false
@@ -62,16 +61,8 @@ if ${own_cluster}; then
   timed build "${CLUSTER_SCRIPTS}/build.sh"
 fi
 
-ensure_docker
-base_image="$("${REPO_ROOT}/scripts/images/base-image.sh")"
-# Content-addressed tag: a changed server or base image is a new tag, never a stale cache hit.
-hello_tag="$(cat "${REPO_ROOT}/tests/cluster/hello/Dockerfile" "${REPO_ROOT}/tests/cluster/hello/server.mjs" \
-  <("${DOCKER}" image inspect --format '{{.Id}}' "${base_image}") | sha256sum | cut -c1-12)"
-export HELLO_IMAGE="localhost/todo-cluster-test/hello:${hello_tag}"
-if ! image_exists "${HELLO_IMAGE}"; then
-  kube::log "building ${HELLO_IMAGE}"
-  "${DOCKER}" build -q --build-arg "BASE_IMAGE=${base_image}" -t "${HELLO_IMAGE}" "${REPO_ROOT}/tests/cluster/hello" >/dev/null
-fi
+HELLO_IMAGE="$("${REPO_ROOT}/tests/cluster/hello-image.sh")"
+export HELLO_IMAGE
 
 if ${own_cluster}; then
   cluster_is_up=true
