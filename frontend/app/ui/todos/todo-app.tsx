@@ -1,0 +1,137 @@
+'use client';
+
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { createTodo, listTodos, TODOS_CHANGED_EVENT } from '@/app/lib/api';
+import type { TodoList } from '@/app/lib/definitions';
+import {
+  apiQueryFromListState,
+  hasFilters,
+  listStateFromParams,
+  paramsFromListState,
+  type ListState,
+} from '@/app/lib/list-query';
+import { Filters } from './filters';
+import { Pagination } from './pagination';
+import { TodoForm } from './todo-form';
+import { TodoItem } from './todo-item';
+
+export function TodoApp() {
+  const router = useRouter();
+  const searchParams = useSearchParams();
+  const state = useMemo(() => listStateFromParams(new URLSearchParams(searchParams.toString())), [searchParams]);
+  const [data, setData] = useState<TodoList | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const reload = useCallback(() => setVersion((v) => v + 1), []);
+
+  // The view lives in the URL; Next.js syncs useSearchParams with history.replaceState
+  // without a server round trip.
+  const update = useCallback(
+    (patch: Partial<ListState>) => {
+      const next = { ...state, ...patch, page: patch.page ?? 1 };
+      const qs = paramsFromListState(next).toString();
+      window.history.replaceState(null, '', qs ? `?${qs}` : window.location.pathname);
+    },
+    [state],
+  );
+
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    listTodos(apiQueryFromListState(state)).then((result) => {
+      if (cancelled) return;
+      setLoading(false);
+      if (result.ok) {
+        setData(result.data);
+        setLoadError(null);
+        // Deleting the last item of the last page leaves the view on an empty page.
+        const lastPage = Math.max(1, Math.ceil(result.data.total / result.data.pageSize));
+        if (result.data.items.length === 0 && state.page > lastPage) update({ page: lastPage });
+      } else if (result.status === 401) {
+        router.replace('/sign-in');
+        router.refresh();
+      } else {
+        setLoadError(result.message);
+      }
+    });
+    return () => {
+      cancelled = true;
+    };
+    // `update` changes with `state`; listing it would refetch nothing new.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [state, version, router]);
+
+  useEffect(() => {
+    window.addEventListener(TODOS_CHANGED_EVENT, reload);
+    return () => window.removeEventListener(TODOS_CHANGED_EVENT, reload);
+  }, [reload]);
+
+  const total = data?.total ?? 0;
+  const items = data?.items ?? [];
+
+  return (
+    <div className="todo-app">
+      <section className="card" aria-labelledby="add-heading">
+        <h2 id="add-heading" className="section-title">
+          Add a todo
+        </h2>
+        <TodoForm
+          testId="new-todo-form"
+          submitLabel="Add todo"
+          pendingLabel="Adding…"
+          resetOnSuccess
+          onSubmit={async (payload) => {
+            const result = await createTodo(payload);
+            if (result.ok) reload();
+            return result;
+          }}
+        />
+      </section>
+
+      <section className="card" aria-labelledby="list-heading">
+        <div className="list-header">
+          <h2 id="list-heading" className="section-title">
+            Your todos
+          </h2>
+          <span className="muted" data-testid="todo-total" aria-live="polite">
+            {data ? `${total} ${total === 1 ? 'todo' : 'todos'}${hasFilters(state) ? ' match' : ''}` : ''}
+          </span>
+        </div>
+        <Filters state={state} onChange={update} />
+
+        {loadError ? (
+          <div role="alert" className="banner banner-error" data-testid="list-error">
+            <span>{loadError}</span>
+            <button type="button" className="btn btn-ghost btn-sm" onClick={reload}>
+              Retry
+            </button>
+          </div>
+        ) : null}
+
+        {data === null && loading ? (
+          <ul className="todo-list" aria-busy="true" aria-label="Loading todos">
+            {[0, 1, 2].map((i) => (
+              <li key={i} className="todo-item skeleton" aria-hidden="true" />
+            ))}
+          </ul>
+        ) : items.length > 0 ? (
+          <ul className="todo-list" data-testid="todo-list" aria-busy={loading}>
+            {items.map((todo) => (
+              <TodoItem key={todo.id} todo={todo} onChanged={reload} onTagClick={(tag) => update({ tag })} />
+            ))}
+          </ul>
+        ) : data ? (
+          <p className="empty" data-testid="empty-state">
+            {hasFilters(state) ? 'No todos match these filters.' : 'Nothing to do yet. Add your first todo above.'}
+          </p>
+        ) : null}
+
+        {data ? (
+          <Pagination page={state.page} pageSize={data.pageSize} total={total} onPage={(page) => update({ page })} />
+        ) : null}
+      </section>
+    </div>
+  );
+}

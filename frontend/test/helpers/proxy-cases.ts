@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { GZIPPED_TEXT } from './upstream';
+
+/** One answer as the client got it: raw bytes (not decoded), every header line kept. */
+export type Received = {
+  status: number;
+  header: (name: string) => string | undefined;
+  setCookies: string[];
+  body: Buffer;
+  /** Milliseconds from sending until the first body byte arrived. */
+  firstByteMs: number;
+  totalMs: number;
+};
+
+export type SendInit = { method?: string; headers?: Record<string, string>; body?: Buffer | string };
+export type Send = (path: string, init?: SendInit) => Promise<Received>;
+
+/** Sends through a real HTTP server (e.g. the Next.js standalone server) with node:http. */
+export function httpSender(baseUrl: string): Send {
+  return (path, init = {}) =>
+    new Promise((resolve, reject) => {
+      const started = Date.now();
+      const req = http.request(new URL(path, baseUrl), { method: init.method ?? 'GET', headers: init.headers }, (res) => {
+        const chunks: Buffer[] = [];
+        let firstByteMs = -1;
+        res.on('data', (c: Buffer) => {
+          if (firstByteMs < 0) firstByteMs = Date.now() - started;
+          chunks.push(c);
+        });
+        res.on('end', () => {
+          const raw = res.headers;
+          resolve({
+            status: res.statusCode ?? 0,
+            header: (n) => {
+              const v = raw[n.toLowerCase()];
+              return Array.isArray(v) ? v.join(', ') : v;
+            },
+            setCookies: res.headers['set-cookie'] ?? [],
+            body: Buffer.concat(chunks),
+            firstByteMs,
+            totalMs: Date.now() - started,
+          });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(init.body);
+    });
+}
+
+/** Reads a web Response (such as the one the route handler returns) into the same shape. */
+export async function fromResponse(res: Response, started: number): Promise<Received> {
+  const chunks: Buffer[] = [];
+  let firstByteMs = -1;
+  if (res.body) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      if (firstByteMs < 0) firstByteMs = Date.now() - started;
+      chunks.push(Buffer.from(chunk));
+    }
+  }
+  return {
+    status: res.status,
+    header: (n) => res.headers.get(n) ?? undefined,
+    setCookies: res.headers.getSetCookie(),
+    body: Buffer.concat(chunks),
+    firstByteMs,
+    totalMs: Date.now() - started,
+  };
+}
+
+type Echo = {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  rawHeaderNames: string[];
+  bodyLength: number;
+  bodySha256: string;
+};
+
+/**
+ * The behaviour every path to the backend must have, run against the proxy function and
+ * against the built Next.js server alike. `send` reaches an upstream from ./upstream.ts.
+ */
+export function proxyContract(send: () => Send) {
+  test('forwards method, path and query string unchanged', async () => {
+    const r = await send()('/api/echo?q=a%20b&status=pending&tag=x&tag=y');
+    assert.equal(r.status, 200);
+    const echo = JSON.parse(r.body.toString()) as Echo;
+    assert.equal(echo.method, 'GET');
+    assert.match(echo.url, /\/api\/echo\?q=a%20b&status=pending&tag=x&tag=y$/);
+  });
+
+  test('streams a request body through byte for byte', async () => {
+    const body = randomBytes(1024 * 1024 + 7);
+    const r = await send()('/api/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body,
+    });
+    const echo = JSON.parse(r.body.toString()) as Echo;
+    assert.equal(echo.method, 'POST');
+    assert.equal(echo.bodyLength, body.length);
+    assert.equal(echo.bodySha256, createHash('sha256').update(body).digest('hex'));
+    assert.equal(echo.headers['content-type'], 'application/octet-stream');
+  });
+
+  test('keeps Origin and cookies, sets X-Forwarded-Host/Proto, drops hop-by-hop request headers', async () => {
+    const r = await send()('/api/echo', {
+      method: 'POST',
+      headers: {
+        host: 'todo.example.test:3000',
+        origin: 'http://todo.example.test:3000',
+        cookie: 'better-auth.session_token=abc.def',
+        'content-type': 'application/json',
+        connection: 'keep-alive, x-drop-me',
+        'x-drop-me': 'connection-scoped',
+        'proxy-authorization': 'Basic c2VjcmV0',
+        te: 'trailers',
+      },
+      body: '{"a":1}',
+    });
+    const echo = JSON.parse(r.body.toString()) as Echo;
+    assert.equal(echo.headers.origin, 'http://todo.example.test:3000');
+    assert.equal(echo.headers.cookie, 'better-auth.session_token=abc.def');
+    assert.equal(echo.headers['x-forwarded-host'], 'todo.example.test:3000');
+    assert.equal(echo.headers['x-forwarded-proto'], 'http');
+    assert.notEqual(echo.headers.host, 'todo.example.test:3000', 'Host names the backend, not the browser-facing host');
+    for (const name of ['x-drop-me', 'proxy-authorization', 'te']) {
+      assert.ok(!echo.rawHeaderNames.includes(name), `${name} must not reach the backend`);
+    }
+  });
+
+  test('keeps X-Forwarded-* set by a proxy in front', async () => {
+    const r = await send()('/api/echo', {
+      headers: {
+        'x-forwarded-host': 'todo.example.com',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-for': '203.0.113.7',
+      },
+    });
+    const echo = JSON.parse(r.body.toString()) as Echo;
+    assert.equal(echo.headers['x-forwarded-host'], 'todo.example.com');
+    assert.equal(echo.headers['x-forwarded-proto'], 'https');
+    assert.match(echo.headers['x-forwarded-for'] ?? '', /^203\.0\.113\.7(, .+)?$/);
+  });
+
+  test('passes every Set-Cookie header of an answer separately', async () => {
+    const r = await send()('/api/auth/sign-in/email', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":"a@example.com","password":"x"}',
+    });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.setCookies, [
+      'better-auth.session_token=abc.def; Path=/; HttpOnly; SameSite=Lax',
+      'better-auth.session_data=xyz; Path=/; HttpOnly; SameSite=Lax; Max-Age=300',
+    ]);
+  });
+
+  test('passes a redirect to the client instead of following it', async () => {
+    const r = await send()('/api/redirect');
+    assert.equal(r.status, 302);
+    assert.equal(r.header('location'), '/api/somewhere-else?x=1');
+  });
+
+  test('passes a compressed body through still compressed', async () => {
+    const r = await send()('/api/gzip', { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.header('content-encoding'), 'gzip');
+    assert.equal(gunzipSync(r.body).toString(), GZIPPED_TEXT);
+  });
+
+  test('keeps status and end-to-end headers, drops hop-by-hop response headers', async () => {
+    const r = await send()('/api/hop');
+    assert.equal(r.status, 418);
+    assert.equal(r.body.toString(), 'teapot');
+    assert.equal(r.header('x-end-to-end'), 'passes');
+    assert.equal(r.header('x-hop-secret'), undefined);
+    assert.equal(r.header('keep-alive'), undefined);
+  });
+
+  test('answers 204 with no body', async () => {
+    const r = await send()('/api/no-content', { method: 'DELETE' });
+    assert.equal(r.status, 204);
+    assert.equal(r.body.length, 0);
+    assert.equal(r.header('x-end-to-end'), 'passes');
+  });
+
+  test('streams the answer: the first chunk arrives before the backend finishes', async () => {
+    const r = await send()('/api/stream');
+    assert.equal(r.body.toString(), 'first;last');
+    assert.ok(r.firstByteMs >= 0 && r.firstByteMs < r.totalMs - 150, `first byte at ${r.firstByteMs} ms, end at ${r.totalMs} ms`);
+  });
+
+  test("passes the backend's own error answers through", async () => {
+    const r = await send()('/api/v1/nothing-here');
+    assert.equal(r.status, 404);
+    assert.equal(JSON.parse(r.body.toString()).error.code, 'NOT_FOUND');
+  });
+}
+
+/** The JSON error the proxy answers with when it cannot reach the backend. */
+export function assertBadGateway(r: Received, status = 502, code = 'BAD_GATEWAY') {
+  assert.equal(r.status, status);
+  assert.match(r.header('content-type') ?? '', /application\/json/);
+  const body = JSON.parse(r.body.toString()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, code);
+  assert.ok(body.error.message.length > 0);
+}
