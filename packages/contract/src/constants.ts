@@ -47,6 +47,10 @@ export const BACKEND_CONFIG_ENV = {
   authTrustedOrigins: 'AUTH_TRUSTED_ORIGINS',
   /** PGlite data directory, used only when DATABASE_URL is unset. */
   dataDir: 'DATA_DIR',
+  /** Milliseconds the assistant waits for one answer of the model before giving up (504). */
+  openaiTimeoutMs: 'OPENAI_TIMEOUT_MS',
+  /** Retries of a failed model request (connection error, 429, 5xx) before answering 502/504. */
+  openaiMaxRetries: 'OPENAI_MAX_RETRIES',
 } as const;
 
 /** Numeric non-root user both images run as (pod securityContext.runAsUser matches it). */
