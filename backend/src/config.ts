@@ -47,6 +47,14 @@ const EnvSchema = z.object({
   [SECRET_ENV.openaiApiKey]: optionalString,
   [BACKEND_CONFIG_ENV.openaiBaseUrl]: optionalString.pipe(z.url().optional()),
   [BACKEND_CONFIG_ENV.openaiModel]: optionalString,
+  [BACKEND_CONFIG_ENV.openaiTimeoutMs]: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(100).max(600_000).default(60_000),
+  ),
+  [BACKEND_CONFIG_ENV.openaiMaxRetries]: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(0).max(5).default(2),
+  ),
   [BACKEND_CONFIG_ENV.environmentName]: optionalString,
   SHUTDOWN_TIMEOUT_MS: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -66,7 +74,7 @@ export type Config = {
   /** Where the secret came from, so start-up can warn without ever printing it. */
   authSecretSource: 'env' | 'generated' | 'file';
   authTrustedOrigins: string[];
-  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string; timeoutMs: number; maxRetries: number };
   environmentName: string;
   /** Upper bound for draining in-flight requests after SIGTERM. */
   shutdownTimeoutMs: number;
@@ -159,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: e[SECRET_ENV.openaiApiKey],
       baseUrl: e[BACKEND_CONFIG_ENV.openaiBaseUrl],
       model: e[BACKEND_CONFIG_ENV.openaiModel] ?? 'gpt-4o-mini',
+      timeoutMs: e[BACKEND_CONFIG_ENV.openaiTimeoutMs],
+      maxRetries: e[BACKEND_CONFIG_ENV.openaiMaxRetries],
     },
     environmentName: e[BACKEND_CONFIG_ENV.environmentName] ?? 'local',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
