@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, date, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 // Better Auth's four tables. Property names are the field names Better Auth's drizzle
 // adapter asks for; the SQL columns are snake_case like the rest of the schema.
@@ -101,6 +101,53 @@ export const todos = pgTable(
   ],
 );
 
-export const schema = { user, session, account, verification, rateLimit, todos };
+/** The assistant's conversations: stored, so any replica can continue any of them. */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('conversations_user_updated_idx').on(t.userId, t.updatedAt)],
+);
+
+/** The stored tool call of an assistant message, as the chat completions API names its parts. */
+export type StoredToolCall = { id: string; name: string; arguments: string };
+
+/**
+ * Every message of a conversation in the order the model must see them again: user and
+ * assistant turns, the tool calls an assistant turn asked for and each tool's result.
+ */
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    // An identity, not a timestamp, orders the messages: several are stored in one instant.
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: uuid('id').notNull().unique().defaultRandom(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['user', 'assistant', 'tool'] }).notNull(),
+    content: text('content'),
+    toolCalls: jsonb('tool_calls').$type<StoredToolCall[]>(),
+    toolCallId: text('tool_call_id'),
+    toolName: text('tool_name'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('chat_messages_conversation_seq_idx').on(t.conversationId, t.seq),
+    check('chat_messages_role_check', sql`${t.role} in ('user', 'assistant', 'tool')`),
+    check('chat_messages_tool_check', sql`(${t.role} = 'tool') = (${t.toolCallId} is not null)`),
+  ],
+);
+
+export const schema = { user, session, account, verification, rateLimit, todos, conversations, chatMessages };
 export type Schema = typeof schema;
 export type TodoRow = typeof todos.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;
+export type ChatMessageRow = typeof chatMessages.$inferSelect;
