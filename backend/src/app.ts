@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { API_V1_PREFIX } from '@todo/contract';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
-import errors from './plugins/external/errors.js';
+import errors, { errorBody } from './plugins/external/errors.js';
 import database from './plugins/external/database.js';
 import metrics from './plugins/external/metrics.js';
 import openapi from './plugins/external/openapi.js';
@@ -65,6 +65,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // X-Forwarded-* from the Next.js server or the Ingress give the public origin and client IP.
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // Router-level rejections (bad percent-encoding, over-long path parameters) bypass the
+    // error handler; give them the same shape.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      (reply as FastifyReply).code(status).send(errorBody(status === 414 ? 'URI_TOO_LONG' : 'BAD_REQUEST', error.message));
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -12,11 +12,15 @@ export const TAGS_MAX = 10;
 export const PAGE_SIZE_MAX = 100;
 
 export const Priority = z.enum(PRIORITIES);
+
+/** PostgreSQL text cannot hold U+0000; refuse it up front with a message naming the field. */
+const noNul = (field: string) => [(v: string) => !v.includes('\u0000'), `${field} must not contain the NUL character`] as const;
 export const Tag = z
   .string()
   .trim()
   .min(1, 'tag must not be empty')
-  .max(TAG_MAX, `tag must be at most ${TAG_MAX} characters`);
+  .max(TAG_MAX, `tag must be at most ${TAG_MAX} characters`)
+  .refine(...noNul('tag'));
 
 /** A calendar date (YYYY-MM-DD) or null to clear it. */
 export const DueDate = z.iso.date({ message: 'dueDate must be a date in the form YYYY-MM-DD' });
@@ -25,10 +29,12 @@ export const Title = z
   .string()
   .trim()
   .min(1, 'title must not be empty')
-  .max(TITLE_MAX, `title must be at most ${TITLE_MAX} characters`);
+  .max(TITLE_MAX, `title must be at most ${TITLE_MAX} characters`)
+  .refine(...noNul('title'));
 export const Description = z
   .string()
-  .max(DESCRIPTION_MAX, `description must be at most ${DESCRIPTION_MAX} characters`);
+  .max(DESCRIPTION_MAX, `description must be at most ${DESCRIPTION_MAX} characters`)
+  .refine(...noNul('description'));
 
 export const TodoCreate = z.strictObject({
   title: Title,
@@ -62,7 +68,7 @@ export const Todo = z.object({
 });
 
 export const TodoListQuery = z.strictObject({
-  q: z.string().trim().max(TITLE_MAX).optional(),
+  q: z.string().trim().max(TITLE_MAX, `q must be at most ${TITLE_MAX} characters`).refine(...noNul('q')).optional(),
   status: z.enum(STATUSES).default('all'),
   priority: Priority.optional(),
   tag: Tag.optional(),
@@ -70,7 +76,7 @@ export const TodoListQuery = z.strictObject({
   sort: z.enum(SORT_FIELDS).default('created'),
   order: z.enum(['asc', 'desc']).optional(),
   /** The client's calendar date for the due filters; defaults to the server's UTC date. */
-  today: DueDate.optional(),
+  today: z.iso.date({ message: 'today must be a date in the form YYYY-MM-DD' }).optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(PAGE_SIZE_MAX).default(20),
 });

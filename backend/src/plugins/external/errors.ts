@@ -39,6 +39,15 @@ export function errorBody(code: string, message: string, details?: unknown): Api
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
+/** SQLSTATE of a database error, whether drizzle wrapped it or not (pg and PGlite both set `code`). */
+function databaseErrorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 function where(context: string | undefined, instancePath: string): string {
   const field = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
   const ctx = context === 'querystring' ? 'query' : (context ?? 'request');
@@ -57,6 +66,13 @@ function handleError(this: FastifyInstance, err: FastifyError, request: FastifyR
     }));
     const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
     return reply.code(400).send(errorBody('VALIDATION_ERROR', message, { issues }));
+  }
+  const sqlState = databaseErrorCode(err);
+  if (sqlState && (sqlState.startsWith('22') || sqlState === '23514')) {
+    // Data exceptions and check violations: a value the validators let through but the
+    // database refuses (e.g. a date out of PostgreSQL's range). The client's fault, not ours.
+    request.log.info({ sqlState }, 'database refused a value');
+    return reply.code(400).send(errorBody('INVALID_VALUE', 'a value in the request is out of the accepted range'));
   }
   if (err instanceof HttpError) {
     return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
