@@ -55,6 +55,10 @@ describe('proxyRequest (app/api/[...path] route handler)', () => {
     assertBadGateway(r, 504, 'GATEWAY_TIMEOUT');
   });
 
+  test('answers 502 rather than pass on a body in a coding it cannot undo', async () => {
+    assertBadGateway(await directSender(upstream.url)('/api/odd-encoding'));
+  });
+
   test('answers 502 naming nothing internal when API_BASE_URL is missing or malformed', async () => {
     for (const bad of [undefined, '', 'not a url', 'ftp://backend:21']) {
       const r = await directSender(bad as string)('/api/v1/todos');

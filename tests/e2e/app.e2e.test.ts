@@ -153,6 +153,8 @@ describe('Todo app in a real browser (issue 2)', { timeout: 20 * 60_000 }, () =>
   test('complete one', async () => {
     await item('Buy milk').getByTestId('todo-toggle').check();
     await eventually('Buy milk is completed', () => item('Buy milk').getAttribute('data-completed'), (v) => v === 'true');
+    // Enabled again once the server has answered.
+    await eventually('the server confirmed', () => item('Buy milk').getByTestId('todo-toggle').isEnabled(), (v) => v);
     assert.equal(await item('Write report').getAttribute('data-completed'), 'false');
   });
 
@@ -228,9 +230,11 @@ describe('Todo app in a real browser (issue 2)', { timeout: 20 * 60_000 }, () =>
 
   test('screenshots of the list (desktop and phone width)', async () => {
     mkdirSync(RESULTS_DIR, { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(RESULTS_DIR, 'todo-list.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await item('Buy milk').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at phone width`);
     await page.screenshot({ path: path.join(RESULTS_DIR, 'todo-list-phone.png'), fullPage: true });

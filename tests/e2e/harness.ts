@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -115,6 +115,15 @@ export async function waitForHttp(
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`${url} did not become ready within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** Brings the frontend's production build up to date (no-op when it is), once, in the foreground. */
+export function ensureFrontendBuilt(): void {
+  const [cmd, args] = npmCommand(['run', 'start:local', '-w', 'frontend', '--', '--build-only']);
+  const result = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', timeout: BUILD_AND_START_TIMEOUT_MS });
+  if (result.status !== 0) {
+    throw new Error(`building the frontend failed (${result.error?.message ?? `exit ${result.status}`}); see the output above`);
+  }
 }
 
 /** Starts the Next.js production server (building it first when needed). */

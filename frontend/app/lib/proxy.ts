@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
+import zlib from 'node:zlib';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import type { ApiError } from '@todo/contract';
 
@@ -9,8 +10,13 @@ import type { ApiError } from '@todo/contract';
  *
  * Outside a cluster nothing else routes `/api` (in Kubernetes the Ingress does), so the
  * Next.js server stands in for it. It is written on node:http rather than fetch() because
- * fetch decodes gzip bodies and follows redirects; a proxy must pass both through as they
+ * fetch follows redirects and folds headers; a proxy must pass redirects through as they
  * came, and must keep every Set-Cookie header of a Better Auth answer separate.
+ *
+ * Bodies travel decoded: Next.js drops Content-Encoding (and Content-Length) from every
+ * route handler response, so an encoded body would reach the browser without the header
+ * that says how to read it. The backend is asked for `identity`; a body it encodes anyway is
+ * decoded here. Next.js compresses the answer again for clients that accept it.
  */
 
 /** RFC 9110 §7.6.1: connection-scoped headers that a proxy must not forward. */
@@ -27,7 +33,15 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Set afresh from what this hop knows; an incoming value is used only as the chain so far. */
-const FORWARDED = new Set(['host', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for']);
+const FORWARDED = new Set(['host', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'accept-encoding']);
+
+/** Content codings this proxy can undo (RFC 9110 §8.4.1). */
+const DECODERS: Record<string, () => Transform> = {
+  gzip: () => zlib.createGunzip(),
+  'x-gzip': () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+};
 
 const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -94,10 +108,11 @@ export function buildUpstreamHeaders(request: Request, options: Pick<ProxyOption
   out['x-forwarded-proto'] = incoming.get('x-forwarded-proto') ?? url.protocol.replace(/:$/, '');
   const chain = [incoming.get('x-forwarded-for'), options.clientAddress].filter((v): v is string => !!v);
   if (chain.length > 0) out['x-forwarded-for'] = chain.join(', ');
+  out['accept-encoding'] = 'identity';
   return out;
 }
 
-export function buildResponseHeaders(res: http.IncomingMessage): Headers {
+export function buildResponseHeaders(res: http.IncomingMessage, options: { decoded?: boolean } = {}): Headers {
   const headers = new Headers();
   const raw = res.rawHeaders;
   let dropped = new Set<string>();
@@ -107,6 +122,8 @@ export function buildResponseHeaders(res: http.IncomingMessage): Headers {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || dropped.has(name)) continue;
+    // A body decoded here has neither its coding nor its length any more.
+    if (options.decoded && (name === 'content-encoding' || name === 'content-length')) continue;
     // append, not set: each Set-Cookie must reach the browser as its own header.
     headers.append(name, raw[i + 1]!);
   }
@@ -176,13 +193,35 @@ export async function proxyRequest(request: Request, options: ProxyOptions): Pro
       upstream.setTimeout(0);
       const status = res.statusCode ?? 502;
       const nullBody = method === 'HEAD' || NULL_BODY_STATUSES.has(status);
-      if (nullBody) res.resume();
-      const body = nullBody ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
+      const codings = (res.headers['content-encoding'] ?? '')
+        .split(',')
+        .map((c) => c.trim().toLowerCase())
+        .filter((c) => c && c !== 'identity');
+      const unknown = codings.find((c) => !DECODERS[c]);
+      if (unknown || status < 200 || status > 599) {
+        res.destroy();
+        const what = unknown ? `a body encoded as "${unknown}"` : `status ${status}`;
+        resolve(errorResponse(502, 'BAD_GATEWAY', `The API answered with ${what}, which this server cannot pass on.`));
+        return;
+      }
+      let body: ReadableStream<Uint8Array> | null = null;
+      if (nullBody) {
+        res.resume();
+      } else {
+        // Codings are listed in the order applied: undo them last to first.
+        let stream: Readable = res;
+        for (const coding of [...codings].reverse()) {
+          const decoder = DECODERS[coding]!();
+          stream.on('error', (err) => decoder.destroy(err));
+          stream = stream.pipe(decoder);
+        }
+        body = Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>;
+      }
       resolve(
         new Response(body, {
           status,
           statusText: res.statusMessage,
-          headers: buildResponseHeaders(res),
+          headers: buildResponseHeaders(res, { decoded: !nullBody && codings.length > 0 }),
         }),
       );
     });

@@ -54,10 +54,14 @@ export async function startUpstream(): Promise<Upstream> {
         res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
         res.end(gzipSync(GZIPPED_TEXT));
         return;
+      case '/api/odd-encoding':
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'x-unheard-of' });
+        res.end('????');
+        return;
       case '/api/hop':
         res.writeHead(418, {
           connection: 'keep-alive, x-hop-secret',
-          'keep-alive': 'timeout=5',
+          'keep-alive': 'timeout=99',
           'x-hop-secret': 'must not pass',
           'x-end-to-end': 'passes',
           'content-type': 'text/plain',

@@ -1,0 +1,98 @@
+// `npm start`: the whole app on one machine with nothing else installed — the backend on an
+// embedded PGlite database (kept in .data/) and the web app on http://localhost:3000, which
+// forwards /api to the backend. Ctrl-C (or SIGTERM) stops both.
+//
+// Order matters: the shared contract package is built first (both sides import it), and the
+// web app starts once the backend is ready, so the two never build the contract at once.
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const npmCli = process.env.npm_execpath;
+const npm = (args) => (npmCli && npmCli.endsWith('.js') ? [process.execPath, [npmCli, ...args]] : ['npm', args]);
+
+const build = spawnSync(...npm(['run', 'build', '-w', 'packages/contract']), { cwd: repoRoot, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('start: building packages/contract failed; see above');
+  process.exit(build.status ?? 1);
+}
+const { BACKEND_PORT, FRONTEND_PORT, CONFIG_ENV, READINESS_PATH } = await import('@todo/contract');
+
+// PORT means something different to each server, so each gets its own.
+const backendPort = process.env.BACKEND_PORT || String(BACKEND_PORT);
+const frontendPort = process.env.FRONTEND_PORT || String(FRONTEND_PORT);
+const backendUrl = `http://127.0.0.1:${backendPort}`;
+const { PORT: _ignored, ...baseEnv } = process.env;
+
+const children = new Map();
+let stopping = false;
+
+function start(name, args, env) {
+  // Own process group: a signal reaches npm and the server it runs, and nothing else.
+  const child = spawn(...npm(args), { cwd: repoRoot, env, stdio: 'inherit', detached: true });
+  children.set(name, child);
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!stopping) {
+      console.error(`start: the ${name} stopped (${signal ?? `exit ${code}`}); stopping the rest`);
+      stop(code || 1);
+    } else if (children.size === 0) {
+      process.exit(exitCode);
+    }
+  });
+  return child;
+}
+
+let exitCode = 0;
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  exitCode = code;
+  if (children.size === 0) process.exit(exitCode);
+  for (const child of children.values()) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  setTimeout(() => {
+    for (const child of children.values()) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(exitCode || 1);
+  }, 30_000).unref();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(0));
+
+start('backend', ['run', 'start:local', '-w', 'backend'], { ...baseEnv, PORT: backendPort });
+
+const deadline = Date.now() + 180_000;
+while (!stopping) {
+  try {
+    const res = await fetch(`${backendUrl}${READINESS_PATH}`, { signal: AbortSignal.timeout(3000) });
+    if (res.ok) break;
+  } catch {
+    // not up yet
+  }
+  if (Date.now() > deadline) {
+    console.error(`start: the backend did not become ready at ${backendUrl}${READINESS_PATH} within 180 s`);
+    stop(1);
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+if (!stopping) {
+  start('frontend', ['run', 'start:local', '-w', 'frontend'], {
+    ...baseEnv,
+    PORT: frontendPort,
+    [CONFIG_ENV.apiBaseUrl]: process.env[CONFIG_ENV.apiBaseUrl] || backendUrl,
+  });
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { assertBadGateway, httpSender, proxyContract } from '../../frontend/test/helpers/proxy-cases';
+import { closedPort, startUpstream, type Upstream } from '../../frontend/test/helpers/upstream';
+import { ensureFrontendBuilt, freePort, startFrontend, stopChild, waitForHttp } from './harness';
+
+/**
+ * The built Next.js server (the standalone output the image runs), not just the proxy
+ * function: Next's own request and response handling sits between the browser and the
+ * backend, and one build must serve any environment from run-time variables.
+ */
+describe('the built frontend server', { skip: process.env.BASE_URL ? 'BASE_URL set: no local build to test' : false, timeout: 20 * 60_000 }, () => {
+  let upstream: Upstream;
+  const servers: ReturnType<typeof startFrontend>[] = [];
+  let alphaUrl: string;
+  let betaUrl: string;
+
+  before(async () => {
+    ensureFrontendBuilt();
+    upstream = await startUpstream();
+    const [alphaPort, betaPort, deadPort] = [await freePort(), await freePort(), await closedPort()];
+    alphaUrl = `http://127.0.0.1:${alphaPort}`;
+    betaUrl = `http://127.0.0.1:${betaPort}`;
+    // Same build, two environments: one in front of a live backend, one whose backend is down.
+    servers.push(startFrontend({ name: 'frontend-alpha', port: alphaPort, apiBaseUrl: upstream.url, environmentName: 'alpha-env' }));
+    servers.push(
+      startFrontend({ name: 'frontend-beta', port: betaPort, apiBaseUrl: `http://127.0.0.1:${deadPort}`, environmentName: 'beta-env' }),
+    );
+    await Promise.all([
+      waitForHttp(`${alphaUrl}/sign-in`, servers[0], (s) => s === 200, 120_000),
+      waitForHttp(`${betaUrl}/sign-in`, servers[1], (s) => s === 200, 120_000),
+    ]);
+  });
+
+  after(async () => {
+    await Promise.all(servers.map((s) => stopChild(s)));
+    await upstream?.close();
+  });
+
+  describe('forwards /api/* to API_BASE_URL read at run time', () => {
+    proxyContract(() => httpSender(alphaUrl));
+  });
+
+  test('adds the client address as X-Forwarded-For', async () => {
+    const r = await httpSender(alphaUrl)('/api/echo');
+    assert.match(JSON.parse(r.body.toString()).headers['x-forwarded-for'], /127\.0\.0\.1/);
+  });
+
+  test('answers 502 BAD_GATEWAY as JSON when the backend is unreachable', async () => {
+    assertBadGateway(await httpSender(betaUrl)('/api/v1/todos'));
+    assertBadGateway(await httpSender(betaUrl)('/api/auth/sign-in/email', { method: 'POST', body: '{}' }));
+  });
+
+  test('shows each server its own ENVIRONMENT_NAME from one build', async () => {
+    const alpha = (await httpSender(alphaUrl)('/sign-in')).body.toString();
+    const beta = (await httpSender(betaUrl)('/sign-in')).body.toString();
+    assert.match(alpha, /data-testid="env-badge"[^>]*>(<[^>]+>[^<]*<\/[^>]+>)*alpha-env</);
+    assert.match(beta, /beta-env/);
+    assert.doesNotMatch(alpha, /beta-env/);
+    assert.doesNotMatch(beta, /alpha-env/);
+  });
+
+  test('pages are rendered per request (not frozen at build time)', async () => {
+    const r = await httpSender(alphaUrl)('/sign-in');
+    assert.match(r.header('cache-control') ?? '', /no-store|no-cache|private/);
+  });
+});
