@@ -106,6 +106,17 @@ ensure_debian_base() {
 }
 ${need_debian} && ensure_debian_base
 
+# Each BuildKit step header once, shortened, as it arrives (mawk would buffer its input).
+show_steps() {
+  local line
+  declare -A seen=()
+  while IFS= read -r line; do
+    [[ -n ${seen[${line}]:-} ]] && continue
+    seen[${line}]=1
+    printf '    %.150s\n' "${line}" >&2
+  done
+}
+
 # build NAME DOCKERFILE CONTEXT: one image, progress lines on stderr, full log in LOG_DIR.
 build() {
   local name=$1 dockerfile=$2 context=$3 tag="todo-$1:${version}" logf="${LOG_DIR}/$1.log" start=${SECONDS}
@@ -122,7 +133,7 @@ build() {
   { DOCKER_BUILDKIT=1 "${DOCKER}" "${args[@]}" "${REPO_ROOT}/${context}" 2>&1; echo $? >"${rc_file}"; } \
     | tee "${logf}" \
     | { grep --line-buffered -E '^#[0-9]+ \[[^]]+\] [A-Z]+' || true; } \
-    | awk '!seen[$0]++ { printf "    %.150s\n", $0; fflush() }' >&2
+    | show_steps
   if [[ $(cat "${rc_file}") != 0 ]]; then
     tail -n 40 "${logf}" >&2
     die "building ${tag} failed (full log: ${logf})"
