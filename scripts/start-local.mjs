@@ -70,6 +70,11 @@ function stop(code = 0) {
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(0));
+// If whatever started us goes away without a signal (a killed `npm`), do not leave servers behind.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stop(0);
+}, 2000).unref();
 
 start('backend', ['run', 'start:local', '-w', 'backend'], { ...baseEnv, PORT: backendPort });
 

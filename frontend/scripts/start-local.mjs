@@ -1,9 +1,10 @@
 // `npm run start:local -w frontend`: the production build of the web app on
 // http://localhost:3000, forwarding /api to API_BASE_URL (default: the backend of
-// `npm run start:local -w backend`). Builds first when the build is missing or older than
-// the sources, so a fresh clone needs nothing else.
+// `npm run start:local -w backend`). Builds first when there is no build or the sources
+// differ from the ones it was built from, so a fresh clone needs nothing else.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKEND_PORT, CONFIG_ENV, FRONTEND_PORT } from '@todo/contract';
@@ -13,9 +14,12 @@ const repoRoot = path.dirname(frontendDir);
 const serverJs = path.join(frontendDir, '.next', 'standalone', path.basename(frontendDir), 'server.js');
 const buildId = path.join(frontendDir, '.next', 'BUILD_ID');
 
-/** Newest modification time under the given paths (files or directories). */
-function newestMtime(paths) {
-  let newest = 0;
+/**
+ * A digest of everything the build reads. Contents, not times: `npm start` rebuilds the
+ * contract package on every run, which rewrites identical files with new times.
+ */
+function sourceDigest() {
+  const hash = createHash('sha256');
   const visit = (p) => {
     let st;
     try {
@@ -24,39 +28,49 @@ function newestMtime(paths) {
       return;
     }
     if (st.isDirectory()) {
-      for (const entry of readdirSync(p)) visit(path.join(p, entry));
+      for (const entry of readdirSync(p).sort()) visit(path.join(p, entry));
     } else {
-      newest = Math.max(newest, st.mtimeMs);
+      hash.update(path.relative(repoRoot, p)).update('\0').update(readFileSync(p)).update('\0');
     }
   };
-  paths.forEach(visit);
-  return newest;
-}
-
-function needsBuild() {
-  if (process.env.FRONTEND_REBUILD === '1') return 'FRONTEND_REBUILD=1';
-  if (!existsSync(serverJs) || !existsSync(buildId)) return 'no build yet';
-  const sources = newestMtime([
+  [
     path.join(frontendDir, 'app'),
     path.join(frontendDir, 'public'),
     path.join(frontendDir, 'next.config.ts'),
     path.join(frontendDir, 'package.json'),
     path.join(frontendDir, 'tsconfig.json'),
     path.join(repoRoot, 'packages', 'contract', 'dist'),
-  ]);
-  return sources > statSync(buildId).mtimeMs ? 'sources changed since the last build' : null;
+    path.join(repoRoot, 'package-lock.json'),
+  ].forEach(visit);
+  return hash.digest('hex');
 }
 
-const reason = needsBuild();
+const digestFile = path.join(frontendDir, '.next', 'source-digest');
+
+function needsBuild(digest) {
+  if (process.env.FRONTEND_REBUILD === '1') return 'FRONTEND_REBUILD=1';
+  if (!existsSync(serverJs) || !existsSync(buildId)) return 'no build yet';
+  let built = '';
+  try {
+    built = readFileSync(digestFile, 'utf8').trim();
+  } catch {
+    return 'the build predates source tracking';
+  }
+  return built === digest ? null : 'sources changed since the last build';
+}
+
+const digest = sourceDigest();
+const reason = needsBuild(digest);
 if (reason) {
   console.log(`[frontend] building (${reason}) …`);
   const npmCli = process.env.npm_execpath;
-  const [cmd, args] = npmCli ? [process.execPath, [npmCli, 'run', 'build']] : ['npm', ['run', 'build']];
+  const [cmd, args] = npmCli && npmCli.endsWith('.js') ? [process.execPath, [npmCli, 'run', 'build']] : ['npm', ['run', 'build']];
   const result = spawnSync(cmd, args, { cwd: frontendDir, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
   if (result.status !== 0) {
     console.error('[frontend] build failed; see the output above');
     process.exit(result.status ?? 1);
   }
+  writeFileSync(digestFile, `${digest}\n`);
 }
 
 // --build-only: bring the build up to date and stop (the e2e harness builds once, then starts
