@@ -12,6 +12,8 @@ import metrics from './plugins/external/metrics.js';
 import openapi from './plugins/external/openapi.js';
 import auth from './plugins/app/auth.js';
 import todosRepository from './plugins/app/todos-repository.js';
+import conversationsRepository from './plugins/app/conversations-repository.js';
+import assistant from './assistant/plugin.js';
 import authRoutes from './routes/auth/index.js';
 import healthRoutes from './routes/v1/health.js';
 import authenticatedRoutes from './routes/v1/index.js';
@@ -84,6 +86,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addHook('preClose', async () => {
     app.shuttingDown = true;
   });
+  // Node closes idle keep-alive connections once, when close() starts; a connection busy at that
+  // moment would otherwise stay open after its response until the keep-alive timeout (72 s),
+  // longer than any grace period. Ending it with the in-flight response keeps shutdown short.
+  app.addHook('onSend', async (_request, reply) => {
+    if (app.shuttingDown) reply.header('connection', 'close');
+  });
 
   const db = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: app.log }));
   try {
@@ -105,6 +113,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // Layer 2, application services: authentication and the repositories that own the SQL.
   await app.register(auth, { config });
   await app.register(todosRepository);
+  await app.register(conversationsRepository);
+  await app.register(assistant, { config });
   // Layer 3, routes: public ones first, then everything that needs a session.
   await app.register(healthRoutes);
   await app.register(authRoutes);

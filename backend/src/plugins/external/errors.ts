@@ -48,6 +48,22 @@ function databaseErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+
+/** Connection failures (class 08, operator intervention 57P, socket errors, pool timeouts). */
+function isDatabaseUnavailable(err: unknown, sqlState: string | undefined): boolean {
+  if (sqlState && (sqlState.startsWith('08') || sqlState.startsWith('57P'))) return true;
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_ERRORS.has(code)) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(message)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 function where(context: string | undefined, instancePath: string): string {
   const field = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
   const ctx = context === 'querystring' ? 'query' : (context ?? 'request');
@@ -73,6 +89,10 @@ function handleError(this: FastifyInstance, err: FastifyError, request: FastifyR
     // database refuses (e.g. a date out of PostgreSQL's range). The client's fault, not ours.
     request.log.info({ sqlState }, 'database refused a value');
     return reply.code(400).send(errorBody('INVALID_VALUE', 'a value in the request is out of the accepted range'));
+  }
+  if (isDatabaseUnavailable(err, sqlState)) {
+    request.log.warn({ err: (err as Error).message }, 'database unavailable');
+    return reply.code(503).header('retry-after', '5').send(errorBody('SERVICE_UNAVAILABLE', 'the database is unavailable; try again shortly'));
   }
   if (err instanceof HttpError) {
     return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
