@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import todoRoutes from './todos.js';
+import chatRoutes from './chat.js';
 
 /**
  * Everything under /api/v1 that needs a signed-in user. The hook runs before the body is
@@ -9,4 +10,5 @@ import todoRoutes from './todos.js';
 export default async function authenticatedRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.requireUser);
   await app.register(todoRoutes);
+  await app.register(chatRoutes);
 }

@@ -1,0 +1,253 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import type {
+  ChatCompletion,
+  ChatCompletionMessageFunctionToolCall,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import type { FastifyBaseLogger } from 'fastify';
+import { ASSISTANT_ERROR, type ChatResponse, type ChatStatus, type ToolCallRecord } from '@todo/contract';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { ChatMessageRow, StoredToolCall } from '../db/schema.js';
+import type { ConversationsRepository, NewChatMessage } from '../plugins/app/conversations-repository.js';
+import type { TodosRepository } from '../plugins/app/todos-repository.js';
+import { HttpError, notFound } from '../plugins/external/errors.js';
+import { systemPrompt } from './prompt.js';
+import { runTool, TOOL_DEFINITIONS } from './tools.js';
+
+/** Rounds in which the model may call tools; after them it must answer in words. */
+export const MAX_TOOL_ROUNDS = 5;
+/** Stored messages replayed to the model; older ones are left out so long chats stay within its context. */
+export const HISTORY_LIMIT = 60;
+
+export type AssistantDeps = {
+  config: Config['openai'];
+  db: Db;
+  todos: TodosRepository;
+  conversations: ConversationsRepository;
+  log: FastifyBaseLogger;
+};
+
+export type ChatInput = { conversationId?: string | undefined; message: string; today?: string | undefined };
+
+/** An error of the assistant that carries what was done before it happened. */
+export class AssistantError extends HttpError {}
+
+function unavailable(): AssistantError {
+  return new AssistantError(
+    503,
+    ASSISTANT_ERROR.notConfigured,
+    'the assistant is not configured: set OPENAI_API_KEY (and optionally OPENAI_BASE_URL, OPENAI_MODEL) for the backend',
+  );
+}
+
+/**
+ * Rebuilds the model's view of a conversation from stored rows. An assistant turn whose tool
+ * results are not all stored (a crash between the two cannot happen, as both are written in one
+ * transaction, but old data may be partial) loses its tool calls, which the API would refuse.
+ */
+export function toModelMessages(rows: ChatMessageRow[]): ChatCompletionMessageParam[] {
+  const out: ChatCompletionMessageParam[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row.role === 'user') {
+      out.push({ role: 'user', content: row.content ?? '' });
+    } else if (row.role === 'assistant') {
+      const calls = row.toolCalls ?? [];
+      const results: ChatCompletionMessageParam[] = [];
+      let j = i + 1;
+      for (; j < rows.length && rows[j]!.role === 'tool'; j++) {
+        const t = rows[j]!;
+        if (calls.some((c) => c.id === t.toolCallId)) results.push({ role: 'tool', tool_call_id: t.toolCallId!, content: t.content ?? '' });
+      }
+      const complete = calls.length > 0 && calls.every((c) => results.some((r) => r.role === 'tool' && r.tool_call_id === c.id));
+      if (complete) {
+        out.push({
+          role: 'assistant',
+          content: row.content,
+          tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+        });
+        out.push(...results);
+      } else if (row.content) {
+        out.push({ role: 'assistant', content: row.content });
+      }
+      i = j - 1;
+    }
+    // A tool row not directly after its assistant turn is an orphan: the API would refuse it.
+  }
+  return out;
+}
+
+/** The most recent messages, starting at a user turn so that no tool result loses its call. */
+function recent(rows: ChatMessageRow[]): ChatMessageRow[] {
+  if (rows.length <= HISTORY_LIMIT) return rows;
+  let start = rows.length - HISTORY_LIMIT;
+  while (start < rows.length && rows[start]!.role !== 'user') start++;
+  return rows.slice(start);
+}
+
+function utcToday(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export function createAssistant(deps: AssistantDeps) {
+  const { config, log } = deps;
+  const client = config.apiKey
+    ? new OpenAI({
+        apiKey: config.apiKey,
+        // undefined → the SDK's default, https://api.openai.com/v1
+        baseURL: config.baseUrl ?? null,
+        timeout: config.timeoutMs,
+        maxRetries: config.maxRetries,
+      })
+    : null;
+
+  /** Upstream failures as the API's errors, with what was already done in `details`. */
+  function upstreamError(err: unknown, details: Record<string, unknown>): AssistantError {
+    if (err instanceof APIConnectionTimeoutError) {
+      log.warn({ timeoutMs: config.timeoutMs }, 'the model did not answer in time');
+      return new AssistantError(
+        504,
+        ASSISTANT_ERROR.timeout,
+        `the AI service did not answer within ${config.timeoutMs} ms; your message is saved, try again`,
+        details,
+      );
+    }
+    if (err instanceof APIConnectionError) {
+      log.error({ err: err.message, cause: (err.cause as Error | undefined)?.message }, 'cannot reach the AI service');
+      return new AssistantError(502, ASSISTANT_ERROR.upstream, 'the AI service cannot be reached; your message is saved, try again later', details);
+    }
+    if (err instanceof APIError) {
+      const status = err.status;
+      log.error({ upstreamStatus: status, upstreamCode: err.code, upstreamType: err.type, upstreamMessage: err.message }, 'the AI service refused the request');
+      const why =
+        status === 401 || status === 403
+          ? 'it refused the configured credentials (check OPENAI_API_KEY)'
+          : status === 429
+            ? 'it is rate-limiting or out of quota'
+            : status === 404
+              ? `it does not know the model "${config.model}" (check OPENAI_MODEL)`
+              : status !== undefined && status >= 500
+                ? 'it had an internal error'
+                : 'it rejected the request';
+      return new AssistantError(
+        502,
+        ASSISTANT_ERROR.upstream,
+        `the AI service answered HTTP ${status ?? '?'}: ${why}; your message is saved`,
+        { ...details, upstreamStatus: status ?? null },
+      );
+    }
+    log.error({ err }, 'the AI service returned something unusable');
+    return new AssistantError(502, ASSISTANT_ERROR.upstream, 'the AI service returned an answer that cannot be used; your message is saved', details);
+  }
+
+  return {
+    get available(): boolean {
+      return client !== null;
+    },
+
+    status(): ChatStatus {
+      return client
+        ? { available: true, model: config.model, message: 'the assistant is ready' }
+        : { available: false, model: null, message: unavailable().message };
+    },
+
+    /**
+     * One user turn: load the conversation, store the user's message, then let the model call
+     * tools for up to MAX_TOOL_ROUNDS rounds. Each round's tool calls, their effects on the
+     * todos and their results are committed together, so the stored conversation always says
+     * exactly what was done.
+     */
+    async chat(userId: string, input: ChatInput): Promise<ChatResponse> {
+      if (!client) throw unavailable();
+      const { conversations, todos, db } = deps;
+
+      let history: ChatMessageRow[] = [];
+      let conversationId: string;
+      if (input.conversationId) {
+        const rows = await conversations.messages(userId, input.conversationId);
+        if (!rows) throw notFound('conversation');
+        history = rows;
+        conversationId = input.conversationId;
+      } else {
+        conversationId = (await conversations.create(userId, input.message)).id;
+      }
+      await conversations.append(conversationId, [{ role: 'user', content: input.message }]);
+
+      const messages: ChatCompletionMessageParam[] = [
+        { role: 'system', content: systemPrompt(input.today ?? utcToday()) },
+        ...toModelMessages(recent(history)),
+        { role: 'user', content: input.message },
+      ];
+      const toolCalls: ToolCallRecord[] = [];
+      let todosChanged = false;
+      const done = () => ({ conversationId, toolCalls, todosChanged });
+
+      for (let round = 0; ; round++) {
+        const lastRound = round >= MAX_TOOL_ROUNDS;
+        let completion: ChatCompletion;
+        try {
+          completion = await client.chat.completions.create({
+            model: config.model,
+            messages,
+            tools: TOOL_DEFINITIONS,
+            // After the cap the model must answer in words; tools stay declared because
+            // the history holds calls to them.
+            tool_choice: lastRound ? 'none' : 'auto',
+          });
+        } catch (err) {
+          throw upstreamError(err, done());
+        }
+        const choice = completion?.choices?.[0];
+        if (!choice?.message) throw upstreamError(new Error('no choices in the completion'), done());
+        const reply = choice.message;
+        const calls = (reply.tool_calls ?? []).filter((c): c is ChatCompletionMessageFunctionToolCall => c.type === 'function');
+
+        if (calls.length === 0 || lastRound) {
+          let text = reply.content ?? reply.refusal ?? '';
+          if (calls.length > 0) {
+            log.warn({ rounds: round }, 'the model still asked for tools after the cap');
+            text ||= `I stopped after ${MAX_TOOL_ROUNDS} rounds of tool calls. Please check your list and tell me what is still needed.`;
+          }
+          await conversations.append(conversationId, [{ role: 'assistant', content: text }]);
+          return { ...done(), response: text };
+        }
+
+        const stored: StoredToolCall[] = calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+        const results = await db.transaction(async (tx) => {
+          const outcomes: { call: StoredToolCall; ok: boolean; result: unknown; changed: boolean }[] = [];
+          for (const call of stored) {
+            const outcome = await runTool(call.name, call.arguments, { userId, todos, tx });
+            outcomes.push({ call, ...outcome });
+          }
+          const rows: NewChatMessage[] = [
+            { role: 'assistant', content: reply.content ?? null, toolCalls: stored },
+            ...outcomes.map((o) => ({ role: 'tool' as const, toolCallId: o.call.id, toolName: o.call.name, content: JSON.stringify(o.result) })),
+          ];
+          await conversations.append(conversationId, rows, tx);
+          return outcomes;
+        });
+
+        messages.push({
+          role: 'assistant',
+          content: reply.content ?? null,
+          tool_calls: stored.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+        });
+        for (const r of results) {
+          messages.push({ role: 'tool', tool_call_id: r.call.id, content: JSON.stringify(r.result) });
+          let args: unknown = r.call.arguments;
+          try {
+            args = JSON.parse(r.call.arguments);
+          } catch {
+            // reported as the raw text the model sent
+          }
+          toolCalls.push({ id: r.call.id, name: r.call.name, arguments: args, ok: r.ok, result: r.result });
+          if (r.changed) todosChanged = true;
+        }
+        log.info({ round, tools: results.map((r) => `${r.call.name}:${r.ok ? 'ok' : 'error'}`) }, 'assistant tool round');
+      }
+    },
+  };
+}
+
+export type Assistant = ReturnType<typeof createAssistant>;
