@@ -4,12 +4,13 @@ import { getSessionUser } from '@/app/lib/session';
 import { AppShell } from '@/app/ui/shell/app-shell';
 import { TodoApp } from '@/app/ui/todos/todo-app';
 import { TodoListSkeleton } from '@/app/ui/todos/skeleton';
+import { AssistantPanel } from '@/app/ui/assistant/assistant-panel';
 
 export default async function HomePage() {
   const user = await getSessionUser();
   if (!user) redirect('/sign-in');
   return (
-    <AppShell>
+    <AppShell aside={<AssistantPanel />}>
       <h1 className="page-title">
         Hello{user.name ? `, ${user.name}` : ''}
       </h1>
