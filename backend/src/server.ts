@@ -1,6 +1,5 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { buildApp, loggerOptions } from './app.js';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 
 // The image runs `node dist/server.js` as PID 1: this file owns signals and the exit code.
@@ -16,6 +15,8 @@ try {
   throw err;
 }
 
+// Loaded after the configuration is known to be valid: a misconfigured process fails at once.
+const { buildApp, loggerOptions } = await import('./app.js');
 const bootLog = pino(loggerOptions(config) as pino.LoggerOptions);
 if (config.authSecretSource !== 'env') {
   bootLog.warn(
