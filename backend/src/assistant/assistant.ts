@@ -1,4 +1,4 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type {
   ChatCompletion,
   ChatCompletionMessageFunctionToolCall,
@@ -104,7 +104,8 @@ export function createAssistant(deps: AssistantDeps) {
 
   /** Upstream failures as the API's errors, with what was already done in `details`. */
   function upstreamError(err: unknown, details: Record<string, unknown>): AssistantError {
-    if (err instanceof APIConnectionTimeoutError) {
+    // The SDK's own per-attempt timeout, or our deadline for the whole turn (an abort).
+    if (err instanceof APIConnectionTimeoutError || err instanceof APIUserAbortError) {
       log.warn({ timeoutMs: config.timeoutMs }, 'the model did not answer in time');
       return new AssistantError(
         504,
@@ -181,12 +182,17 @@ export function createAssistant(deps: AssistantDeps) {
       ];
       const toolCalls: ToolCallRecord[] = [];
       let todosChanged = false;
+      // One budget for the whole turn, retries and tool rounds included, so the caller (and
+      // the proxies in front of us) get an answer in bounded time.
+      const deadline = Date.now() + config.timeoutMs;
       const done = () => ({ conversationId, toolCalls, todosChanged });
 
       for (let round = 0; ; round++) {
         const lastRound = round >= MAX_TOOL_ROUNDS;
         let completion: ChatCompletion;
         try {
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) throw new APIConnectionTimeoutError();
           completion = await client.chat.completions.create({
             model: config.model,
             messages,
@@ -194,7 +200,7 @@ export function createAssistant(deps: AssistantDeps) {
             // After the cap the model must answer in words; tools stay declared because
             // the history holds calls to them.
             tool_choice: lastRound ? 'none' : 'auto',
-          });
+          }, { timeout: remaining, signal: AbortSignal.timeout(remaining) });
         } catch (err) {
           throw upstreamError(err, done());
         }

@@ -47,7 +47,7 @@ export const BACKEND_CONFIG_ENV = {
   authTrustedOrigins: 'AUTH_TRUSTED_ORIGINS',
   /** PGlite data directory, used only when DATABASE_URL is unset. */
   dataDir: 'DATA_DIR',
-  /** Milliseconds the assistant waits for one answer of the model before giving up (504). */
+  /** Milliseconds the assistant may wait for the model while answering one message, tool rounds and retries included (then 504). */
   openaiTimeoutMs: 'OPENAI_TIMEOUT_MS',
   /** Retries of a failed model request (connection error, 429, 5xx) before answering 502/504. */
   openaiMaxRetries: 'OPENAI_MAX_RETRIES',

@@ -470,6 +470,27 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
     );
   });
 
+  it('holds one time budget for the whole turn: a slow second round ends in 504 with the first round reported', async () => {
+    const jane = client(t.app, (await signUp(t.app, 'jane')).cookie);
+    const slow = Math.ceil(TIMEOUT_MS * 0.6);
+    fake().script(
+      { delayMs: slow, toolCalls: [{ name: 'add_task', arguments: { title: 'Slow but done' } }] },
+      { delayMs: slow + TIMEOUT_MS, content: 'never seen' },
+    );
+    const res = await jane.post(CHAT, { message: 'add slow but done' });
+    assert.equal(res.statusCode, 504, 'each call alone fits the timeout, the two together do not');
+    const { details } = res.json().error;
+    assert.deepEqual(
+      details.toolCalls.map((c: { name: string }) => c.name),
+      ['add_task'],
+    );
+    assert.equal(details.todosChanged, true);
+    assert.deepEqual(
+      (await todosOf(jane)).map((x) => x.title),
+      ['Slow but done'],
+    );
+  });
+
   it('answers 502 with a clear message for a refused key, a rate limit and a body that is not a completion', async () => {
     fake().script({ status: 401, error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
     const denied = await alice.post(CHAT, { message: 'hi' });
