@@ -117,20 +117,28 @@ export async function waitForHttp(
   throw new Error(`${url} did not become ready within ${timeoutMs} ms (last: ${last})`);
 }
 
-/** Brings the frontend's production build up to date (no-op when it is), once, in the foreground. */
-export function ensureFrontendBuilt(): void {
+/**
+ * Brings the frontend's production build up to date (a no-op when it is), in the foreground.
+ * Servers are then started with FRONTEND_SKIP_BUILD=1, so none of them builds on its own.
+ */
+export async function ensureFrontendBuilt(): Promise<void> {
   const [cmd, args] = npmCommand(['run', 'start:local', '-w', 'frontend', '--', '--build-only']);
-  const result = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', timeout: BUILD_AND_START_TIMEOUT_MS });
-  if (result.status !== 0) {
-    throw new Error(`building the frontend failed (${result.error?.message ?? `exit ${result.status}`}); see the output above`);
+  // One log per test file (each runs in its own process), so a failed build's log survives.
+  const child = startChild(`frontend-build-${process.pid}`, cmd, args, { ...process.env });
+  const timer = setTimeout(() => void stopChild(child), BUILD_AND_START_TIMEOUT_MS);
+  const code = await new Promise<number | null>((resolve) => child.proc.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  if (code !== 0) {
+    throw new Error(`building the frontend failed (exit ${code}); log ${child.logFile}:\n${child.tail.join('\n')}`);
   }
 }
 
-/** Starts the Next.js production server (building it first when needed). */
+/** Starts the built Next.js production server (see ensureFrontendBuilt). */
 export function startFrontend(options: { port: number; apiBaseUrl: string; environmentName: string; name?: string }) {
   const [cmd, args] = npmCommand(['run', 'start:local', '-w', 'frontend']);
   return startChild(options.name ?? 'frontend', cmd, args, {
     ...process.env,
+    FRONTEND_SKIP_BUILD: '1',
     PORT: String(options.port),
     FRONTEND_HOST: '127.0.0.1',
     [CONFIG_ENV.apiBaseUrl]: options.apiBaseUrl,
@@ -138,7 +146,12 @@ export function startFrontend(options: { port: number; apiBaseUrl: string; envir
   });
 }
 
-export async function startStack(): Promise<Stack> {
+export type StackOptions = {
+  /** Extra environment for the backend child (e.g. OPENAI_BASE_URL pointing at a test's fake). */
+  backendEnv?: Record<string, string>;
+};
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const external = process.env.BASE_URL?.trim();
   if (external) {
     return {
@@ -167,14 +180,23 @@ export async function startStack(): Promise<Stack> {
     [SECRET_ENV.authSecret]: randomBytes(32).toString('base64url'),
     // The embedded database only: never a DATABASE_URL from the caller's shell.
     [SECRET_ENV.databaseUrl]: '',
+    ...options.backendEnv,
   });
-  const frontend = startFrontend({ port: frontendPort, apiBaseUrl: backendUrl, environmentName });
-  const children = [backend, frontend];
-
+  const children = [backend];
   const stop = async () => {
     await Promise.all(children.map((c) => stopChild(c)));
     rmSync(dataRoot, { recursive: true, force: true });
   };
+  // The backend starts while the frontend builds (when it must).
+  let frontend: Child;
+  try {
+    await ensureFrontendBuilt();
+    frontend = startFrontend({ port: frontendPort, apiBaseUrl: backendUrl, environmentName });
+    children.push(frontend);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   try {
     await Promise.all([
       waitForHttp(`${backendUrl}${READINESS_PATH}`, backend, (s) => s === 200, BUILD_AND_START_TIMEOUT_MS),
