@@ -16,7 +16,7 @@ describe('the built frontend server', { skip: process.env.BASE_URL ? 'BASE_URL s
   let betaUrl: string;
 
   before(async () => {
-    ensureFrontendBuilt();
+    await ensureFrontendBuilt();
     upstream = await startUpstream();
     const [alphaPort, betaPort, deadPort] = [await freePort(), await freePort(), await closedPort()];
     alphaUrl = `http://127.0.0.1:${alphaPort}`;
