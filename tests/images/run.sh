@@ -161,13 +161,20 @@ for img in "${BACKEND_IMAGE}" "${FRONTEND_IMAGE}"; do
   ep="$(inspect "${img}" '{{json .Config.Entrypoint}}')" cmd="$(inspect "${img}" '{{json .Config.Cmd}}')"
   [[ ${ep} == null && ${cmd} == '["node",'* ]] && ok "${img} starts node directly as PID 1: ${cmd}" || not_ok "${img} entrypoint ${ep} cmd ${cmd}: want node as PID 1"
   labels="$(inspect "${img}" '{{json .Config.Labels}}')"
-  python3 - "${labels}" "${VERSION}" "${REVISION}" <<'PY' && ok "${img} has OCI labels version=${VERSION}, revision=${REVISION:0:12}, source" || not_ok "${img} OCI labels wrong: ${labels}"
+  want_rev="${REVISION}"
+  # Images from an earlier build (--skip-build) carry the commit they were built from.
+  ${skip_build} && want_rev="$(python3 -c 'import json,sys; print((json.loads(sys.argv[1]) or {}).get("org.opencontainers.image.revision",""))' "${labels}")"
+  if python3 - "${labels}" "${VERSION}" "${want_rev}" <<'PY' && git cat-file -e "${want_rev}^{commit}" 2>/dev/null; then
 import json, sys
 l = json.loads(sys.argv[1]) or {}
 assert l.get("org.opencontainers.image.version") == sys.argv[2], "version"
 assert l.get("org.opencontainers.image.revision") == sys.argv[3], "revision"
 assert l.get("org.opencontainers.image.source"), "source"
 PY
+    ok "${img} has OCI labels version=${VERSION}, revision=${want_rev:0:12} (a commit of this repository), source"
+  else
+    not_ok "${img} OCI labels wrong: ${labels}"
+  fi
   env_json="$(inspect "${img}" '{{json .Config.Env}}')"
   bad_env="$(python3 -c 'import json,sys; names={"DATABASE_URL","OPENAI_API_KEY","AUTH_SECRET","NODE_EXTRA_CA_CERTS"}; print(" ".join(e.split("=")[0] for e in json.loads(sys.argv[1]) if e.split("=")[0] in names))' "${env_json}")"
   [[ -z ${bad_env} ]] && ok "${img} bakes no secret or CA path into its Env" || not_ok "${img} Env has ${bad_env}"
@@ -236,7 +243,7 @@ section "5. containers: read-only, non-root, health, forwarding, stop"
 PG_PASSWORD="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 AUTH="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 hardening=(--read-only --cap-drop ALL --security-opt no-new-privileges:true)
-tmpfs_args() { local p; for p in "$@"; do printf -- '--tmpfs\n%s:rw,nosuid,nodev,size=64m\n' "${p}"; done; }
+tmpfs_args() { local p; for p in "$@"; do printf -- '--tmpfs\n%s:rw,nosuid,nodev,size=64m,mode=1777\n' "${p}"; done; }
 mapfile -t be_tmpfs < <(tmpfs_args "${BACKEND_WRITABLE[@]}")
 mapfile -t fe_tmpfs < <(tmpfs_args "${FRONTEND_WRITABLE[@]}")
 
@@ -294,12 +301,12 @@ for p, v in r.items():
     assert (v == "rw") == (p in writable), p
 PY
 }
-assert_uid() { # assert_uid NAME CONTAINER: PID 1 is node, running as CONTAINER_UID, no capabilities
-  local status pname uids capeff
-  status="$("${DOCKER}" exec "$2" node -e 'const s=require("fs").readFileSync("/proc/1/status","utf8").split("\n");const g=k=>s.find(l=>l.startsWith(k+":")).split(":")[1].trim().split(/\s+/).join(",");console.log(g("Name"),g("Uid"),g("CapEff"))')"
-  read -r pname uids capeff <<<"${status}"
-  if [[ ${pname} == node && ${uids} == "${CONTAINER_UID},${CONTAINER_UID},${CONTAINER_UID},${CONTAINER_UID}" && ${capeff} == 0000000000000000 ]]; then
-    ok "$1: PID 1 is node as UID ${CONTAINER_UID} with no capabilities"
+assert_uid() { # assert_uid NAME CONTAINER: PID 1 is the node binary, as CONTAINER_UID, no capabilities
+  local status exe uids capeff
+  status="$("${DOCKER}" exec "$2" node -e 'const fs=require("fs");const s=fs.readFileSync("/proc/1/status","utf8").split("\n");const g=k=>s.find(l=>l.startsWith(k+":")).split(":")[1].trim().split(/\s+/).join(",");console.log(fs.readlinkSync("/proc/1/exe"),g("Uid"),g("CapEff"))')"
+  read -r exe uids capeff <<<"${status}"
+  if [[ ${exe} == */node && ${uids} == "${CONTAINER_UID},${CONTAINER_UID},${CONTAINER_UID},${CONTAINER_UID}" && ${capeff} == 0000000000000000 ]]; then
+    ok "$1: PID 1 is ${exe} as UID ${CONTAINER_UID} with no capabilities"
   else
     not_ok "$1: PID 1 is '${status}'"
   fi
@@ -405,17 +412,32 @@ else
   dc config >"${WORK}/compose.resolved.yml" && ok "docker-compose $(docker-compose version --short) validates docker-compose.yml" || not_ok "docker-compose config failed"
   grep -q "image: ${BACKEND_IMAGE}" "${WORK}/compose.resolved.yml" && grep -q "image: ${FRONTEND_IMAGE}" "${WORK}/compose.resolved.yml" \
     && ok "compose uses the images build.sh tags (${VERSION}, the package version)" || not_ok "compose image tags differ from ${VERSION}"
-  python3 - "${WORK}/compose.resolved.yml" <<'PY' && ok "each secret reaches only the service that needs it" || not_ok "a secret reaches a service that does not need it"
-import re, sys
-text = open(sys.argv[1]).read()
-services = re.split(r"\n  (?=[a-z]+:\n)", text.split("\nservices:\n", 1)[1].split("\nvolumes:", 1)[0])
+  # Compose v2 reads the file with compose-go; tests/images/composecheck is that loader, built
+  # from the Go module proxy (cached by its go.sum), so v2 validity is checked without v2.
+  cc_hash="$(cat tests/images/composecheck/go.mod tests/images/composecheck/go.sum tests/images/composecheck/main.go | sha256sum | cut -c1-12)"
+  composecheck="${TODO_APP_CACHE:-$HOME/.cache/todo-app}/bin/composecheck-${cc_hash}"
+  if [[ ! -x ${composecheck} ]]; then
+    echo "    building tests/images/composecheck (compose-go, the loader of docker compose v2)"
+    (cd tests/images/composecheck && CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local nice -n 10 go build -o "${composecheck}.tmp" . && mv "${composecheck}.tmp" "${composecheck}") \
+      || not_ok "building tests/images/composecheck failed"
+  fi
+  if [[ -x ${composecheck} ]] && "${composecheck}" -p "${RUN_ID}" -f docker-compose.yml --env-file "${WORK}/compose.env" >"${WORK}/compose.v2.json" 2>"${WORK}/compose.v2.err"; then
+    ok "compose-go (the loader of docker compose v2) validates docker-compose.yml"
+    python3 - "${WORK}/compose.v2.json" <<'PY' && ok "each secret reaches only the service that needs it; all services read-only, no capabilities" || not_ok "compose secrets or hardening wrong"
+import json, sys
+project = json.load(open(sys.argv[1]))
 allowed = {"postgres": {"POSTGRES_PASSWORD"}, "backend": {"DATABASE_URL", "AUTH_SECRET", "OPENAI_API_KEY"}}
-for block in services:
-    name = block.strip().split(":", 1)[0]
+for name, svc in project["services"].items():
+    env = svc.get("environment") or {}
     for secret in ("POSTGRES_PASSWORD", "DATABASE_URL", "AUTH_SECRET", "OPENAI_API_KEY"):
-        if re.search(rf"\b{secret}:", block) and secret not in allowed.get(name, set()):
-            sys.exit(f"{secret} in {name}")
+        assert secret not in env or secret in allowed.get(name, set()), f"{secret} in {name}"
+    assert svc.get("read_only") is True, f"{name} not read_only"
+    assert svc.get("cap_drop") == ["ALL"], f"{name} keeps capabilities"
 PY
+  else
+    cat "${WORK}/compose.v2.err" 2>/dev/null
+    not_ok "compose-go rejects docker-compose.yml"
+  fi
 
   compose_up=true
   t0=$(now_ms)
