@@ -99,10 +99,38 @@ ensure_debian_base() {
   fi
   [[ -f ${DEBIAN_TAR} ]] || die "${DEBIAN_TAR} is missing after base-image.sh"
   log "docker import ${DEBIAN_TAG} from ${DEBIAN_TAR}"
-  "${DOCKER}" import \
+  # Made like the official slim image: apt sources for bookworm, bookworm-updates and
+  # bookworm-security (debootstrap writes only `bookworm main`, so `apt-get install` in
+  # the Compose images would miss security fixes), no package lists, docs or locales.
+  python3 - "${DEBIAN_TAR}" <<'PY' | "${DOCKER}" import \
     --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    --change 'CMD ["bash"]' \
-    "${DEBIAN_TAR}" "${DEBIAN_TAG}" >/dev/null
+    --change 'CMD ["bash"]' - "${DEBIAN_TAG}" >/dev/null
+import io, sys, tarfile
+SOURCES = b"""Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
+DROP = ("var/lib/apt/lists/", "usr/share/doc/", "usr/share/man/", "usr/share/info/", "usr/share/locale/", "var/cache/apt/")
+src = tarfile.open(sys.argv[1])
+out = tarfile.open(fileobj=sys.stdout.buffer, mode="w|")
+for m in src:
+    name = m.name[2:] if m.name.startswith("./") else m.name
+    if name == "etc/apt/sources.list" or (name.startswith(DROP) and not name.endswith("/lock") and name not in DROP):
+        continue
+    out.addfile(m, src.extractfile(m) if m.isreg() else None)
+info = tarfile.TarInfo("./etc/apt/sources.list.d/debian.sources")
+info.size, info.mode = len(SOURCES), 0o644
+out.addfile(info, io.BytesIO(SOURCES))
+out.close()
+PY
 }
 ${need_debian} && ensure_debian_base
 
