@@ -2,7 +2,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { assertBadGateway, httpSender, proxyContract } from '../../frontend/test/helpers/proxy-cases';
 import { closedPort, startUpstream, type Upstream } from '../../frontend/test/helpers/upstream';
-import { ensureFrontendBuilt, freePort, startFrontend, stopChild, waitForHttp } from './harness';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import {
+  assertChromium,
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  ensureFrontendBuilt,
+  freePort,
+  startFrontend,
+  stopChild,
+  waitForHttp,
+} from './harness';
 
 /**
  * The built Next.js server (the standalone output the image runs), not just the proxy
@@ -58,6 +71,29 @@ describe('the built frontend server', { skip: process.env.BASE_URL ? 'BASE_URL s
     assert.match(beta, /beta-env/);
     assert.doesNotMatch(alpha, /beta-env/);
     assert.doesNotMatch(beta, /alpha-env/);
+  });
+
+  test('in a browser, an unreachable backend is reported on the form and the input is kept', async () => {
+    assertChromium();
+    const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-e2e-chromium-'));
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(`${betaUrl}/sign-in`);
+      await page.getByLabel('Email').fill('someone@example.com');
+      await page.getByLabel('Password').fill('a-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByTestId('form-error').getByText(/unreachable/i).waitFor({ timeout: 20_000 });
+      assert.equal(await page.getByLabel('Email').inputValue(), 'someone@example.com');
+      assert.equal(await page.getByLabel('Password').inputValue(), 'a-password');
+    } finally {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    }
   });
 
   test('pages are rendered per request (not frozen at build time)', async () => {
