@@ -107,11 +107,10 @@ if ${skip_build}; then
   echo "skipped (--skip-build): using the images already tagged ${VERSION}"
 else
   start=${SECONDS}
-  if scripts/images/build.sh >"${WORK}/build-times" 2>"${WORK}/build.err"; then
+  if scripts/images/build.sh >"${WORK}/build-times"; then
     ok "all four images build (${IMAGE_BACKEND}, ${IMAGE_FRONTEND}, todo-postgres, todo-proxy) in $((SECONDS - start)) s"
     { echo "Build times (s), this run: $(tr '\n' ' ' <"${WORK}/build-times")"; echo; } >>"${FIGURES}"
   else
-    tail -n 40 "${WORK}/build.err"
     not_ok "scripts/images/build.sh failed"
   fi
 fi
