@@ -23,9 +23,13 @@ export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
   if (!cookie) return null;
   const forwardedHost = incoming.get('x-forwarded-host') ?? incoming.get('host');
   const forwardedProto = incoming.get('x-forwarded-proto');
+  // The browser's address, not this server's: Better Auth rate-limits per client address, and
+  // every page load of every user would otherwise share this server's one bucket.
+  const forwardedFor = incoming.get('x-forwarded-for');
   const requestHeaders: Record<string, string> = { cookie, accept: 'application/json' };
   if (forwardedHost) requestHeaders['x-forwarded-host'] = forwardedHost;
   if (forwardedProto) requestHeaders['x-forwarded-proto'] = forwardedProto;
+  if (forwardedFor) requestHeaders['x-forwarded-for'] = forwardedFor;
 
   let res: Response;
   try {
