@@ -1,0 +1,27 @@
+// `helm uninstall` (the guide's last step, run as written) leaves no resource of the release.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { NS, RELEASE, REPO_ROOT, check, kubectl } from './lib.js';
+
+async function listable(namespaced: boolean): Promise<string[]> {
+  const out = await kubectl(['api-resources', '--verbs=list', `--namespaced=${namespaced}`, '-o', 'name']);
+  // Events are records about objects, not objects of the release.
+  return out.split('\n').filter((r) => r && !/^events(\.events\.k8s\.io)?$/.test(r));
+}
+
+describe('helm uninstall', () => {
+  test('leaves no resource of the release behind', { timeout: 300_000 }, async () => {
+    await check('bash', [`${REPO_ROOT}/scripts/e2e/deploy.sh`, 'uninstall'], { timeoutMs: 240_000 });
+    const selector = `app.kubernetes.io/instance=${RELEASE}`;
+    const left = await kubectl(['-n', NS, 'get', (await listable(true)).join(','), '-l', selector, '-o', 'name', '--ignore-not-found']);
+    assert.equal(left.trim(), '', `namespaced objects of the release remain:\n${left}`);
+    const clusterLeft = await kubectl(['get', (await listable(false)).join(','), '-l', selector, '-o', 'name', '--ignore-not-found']);
+    assert.equal(clusterLeft.trim(), '', `cluster-wide objects of the release remain:\n${clusterLeft}`);
+    const podsLeft = await kubectl(['-n', NS, 'get', 'pods', '-o', 'name']);
+    assert.equal(podsLeft.trim(), '', `pods remain:\n${podsLeft}`);
+    const helmRecords = await kubectl(['-n', NS, 'get', 'secrets', '-l', `owner=helm,name=${RELEASE}`, '-o', 'name']);
+    assert.equal(helmRecords.trim(), '', 'Helm release records remain');
+    const secrets = await kubectl(['-n', NS, 'get', 'secrets', '-o', 'name']);
+    assert.equal(secrets.trim(), '', `Secrets remain:\n${secrets}`);
+  });
+});
