@@ -64,6 +64,6 @@ describe('kube-score', () => {
     const bad = renderYaml({ setString: TEST_SECRET_SETS, set: ['tests.enabled=false', 'backend.livenessProbe.enabled=false', 'backend.readinessProbe.enabled=false'] });
     const r = kubeScore(bad, WITHOUT_NETWORK_POLICY);
     assert.notEqual(r.status, 0);
-    assert.ok(problems(r.output).some((l) => /todo-backend.*Container is missing a readinessProbe/.test(l)), r.output);
+    assert.ok(problems(r.output).some((l) => /-backend apps\/v1\/Deployment: Container is missing a readinessProbe/.test(l)), r.output);
   });
 });

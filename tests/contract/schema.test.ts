@@ -34,7 +34,7 @@ const CASES: { name: string; opts: RenderOptions; message: RegExp[] }[] = [
   {
     name: 'the `latest` tag',
     opts: { setString: [...TEST_SECRET_SETS, 'frontend.image.tag=latest'] },
-    message: [/\/frontend\/image\/tag/, /not/],
+    message: [/frontend\.image\.tag must be a fixed version, not 'latest'/, /IfNotPresent|ignores images loaded/],
   },
   {
     name: 'an unknown pull policy',
@@ -54,7 +54,7 @@ const CASES: { name: string; opts: RenderOptions; message: RegExp[] }[] = [
   {
     name: 'a PDB that could block every drain (maxUnavailable 0)',
     opts: { setString: TEST_SECRET_SETS, set: ['backend.pdb.maxUnavailable=0'] },
-    message: [/\/backend\/pdb\/maxUnavailable/],
+    message: [/\/backend\/pdb\/maxUnavailable/, /minimum: got 0, want 1/],
   },
   {
     name: 'an ingress host with a scheme',
