@@ -55,6 +55,10 @@ const EnvSchema = z.object({
     (v) => (v === '' ? undefined : v),
     z.coerce.number().int().min(0).max(5).default(2),
   ),
+  [BACKEND_CONFIG_ENV.assistantMessagesPerMinute]: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1).max(10_000).default(20),
+  ),
   [BACKEND_CONFIG_ENV.environmentName]: optionalString,
   SHUTDOWN_TIMEOUT_MS: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -74,7 +78,14 @@ export type Config = {
   /** Where the secret came from, so start-up can warn without ever printing it. */
   authSecretSource: 'env' | 'generated' | 'file';
   authTrustedOrigins: string[];
-  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string; timeoutMs: number; maxRetries: number };
+  openai: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+    messagesPerMinute: number;
+  };
   environmentName: string;
   /** Upper bound for draining in-flight requests after SIGTERM. */
   shutdownTimeoutMs: number;
@@ -169,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       model: e[BACKEND_CONFIG_ENV.openaiModel] ?? 'gpt-4o-mini',
       timeoutMs: e[BACKEND_CONFIG_ENV.openaiTimeoutMs],
       maxRetries: e[BACKEND_CONFIG_ENV.openaiMaxRetries],
+      messagesPerMinute: e[BACKEND_CONFIG_ENV.assistantMessagesPerMinute],
     },
     environmentName: e[BACKEND_CONFIG_ENV.environmentName] ?? 'local',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -20,12 +20,21 @@ export const MAX_TOOL_ROUNDS = 5;
 /** Stored messages replayed to the model; older ones are left out so long chats stay within its context. */
 export const HISTORY_LIMIT = 60;
 
+/** What the assistant reports for /metrics; the plugin binds it to Prometheus. */
+export type AssistantMetrics = {
+  modelRequest(outcome: 'ok' | 'timeout' | 'error', seconds: number, usage?: { prompt_tokens?: number; completion_tokens?: number } | null): void;
+  toolCall(tool: string, ok: boolean): void;
+};
+
 export type AssistantDeps = {
   config: Config['openai'];
   db: Db;
   todos: TodosRepository;
   conversations: ConversationsRepository;
   log: FastifyBaseLogger;
+  metrics?: AssistantMetrics;
+  /** Messages one user may send per minute (counted in the database, so across replicas). */
+  messagesPerMinute: number;
 };
 
 export type ChatInput = { conversationId?: string | undefined; message: string; today?: string | undefined };
@@ -161,7 +170,16 @@ export function createAssistant(deps: AssistantDeps) {
      */
     async chat(userId: string, input: ChatInput): Promise<ChatResponse> {
       if (!client) throw unavailable();
-      const { conversations, todos, db } = deps;
+      const { conversations, todos, db, metrics } = deps;
+      // Every message costs money at the AI service: a runaway client is stopped here.
+      const sentLastMinute = await conversations.userMessagesSince(userId, new Date(Date.now() - 60_000));
+      if (sentLastMinute >= deps.messagesPerMinute) {
+        throw new AssistantError(
+          429,
+          'TOO_MANY_REQUESTS',
+          `at most ${deps.messagesPerMinute} messages a minute to the assistant; wait a moment and try again`,
+        );
+      }
 
       let history: ChatMessageRow[] = [];
       let conversationId: string;
@@ -190,6 +208,7 @@ export function createAssistant(deps: AssistantDeps) {
       for (let round = 0; ; round++) {
         const lastRound = round >= MAX_TOOL_ROUNDS;
         let completion: ChatCompletion;
+        const started = performance.now();
         try {
           const remaining = deadline - Date.now();
           if (remaining <= 0) throw new APIConnectionTimeoutError();
@@ -202,8 +221,11 @@ export function createAssistant(deps: AssistantDeps) {
             tool_choice: lastRound ? 'none' : 'auto',
           }, { timeout: remaining, signal: AbortSignal.timeout(remaining) });
         } catch (err) {
-          throw upstreamError(err, done());
+          const mapped = upstreamError(err, done());
+          metrics?.modelRequest(mapped.statusCode === 504 ? 'timeout' : 'error', (performance.now() - started) / 1000);
+          throw mapped;
         }
+        metrics?.modelRequest('ok', (performance.now() - started) / 1000, completion?.usage);
         const choice = completion?.choices?.[0];
         if (!choice?.message) throw upstreamError(new Error('no choices in the completion'), done());
         const reply = choice.message;
@@ -248,6 +270,7 @@ export function createAssistant(deps: AssistantDeps) {
             // reported as the raw text the model sent
           }
           toolCalls.push({ id: r.call.id, name: r.call.name, arguments: args, ok: r.ok, result: r.result });
+          metrics?.toolCall(r.call.name, r.ok);
           if (r.changed) todosChanged = true;
         }
         log.info({ round, tools: results.map((r) => `${r.call.name}:${r.ok ? 'ok' : 'error'}`) }, 'assistant tool round');

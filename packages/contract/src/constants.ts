@@ -51,6 +51,8 @@ export const BACKEND_CONFIG_ENV = {
   openaiTimeoutMs: 'OPENAI_TIMEOUT_MS',
   /** Retries of a failed model request (connection error, 429, 5xx) before answering 502/504. */
   openaiMaxRetries: 'OPENAI_MAX_RETRIES',
+  /** Messages one user may send to the assistant per minute (counted in the database: all replicas). */
+  assistantMessagesPerMinute: 'ASSISTANT_MESSAGES_PER_MINUTE',
 } as const;
 
 /** Numeric non-root user both images run as (pod securityContext.runAsUser matches it). */

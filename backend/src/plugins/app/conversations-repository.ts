@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, sql } from 'drizzle-orm';
 import fp from 'fastify-plugin';
 import { CONVERSATION_TITLE_MAX, type ChatMessage, type Conversation } from '@todo/contract';
 import type { Db } from '../../db/client.js';
@@ -71,6 +71,25 @@ export function createConversationsRepository(db: Db) {
         .from(chatMessages)
         .where(eq(chatMessages.conversationId, conversationId))
         .orderBy(asc(chatMessages.seq));
+    },
+
+    /** How many messages the user sent to the assistant since `since`, over all their conversations. */
+    async userMessagesSince(userId: string, since: Date, tx: Executor = db): Promise<number> {
+      const [row] = await tx
+        .select({ n: count() })
+        .from(chatMessages)
+        .innerJoin(conversations, eq(chatMessages.conversationId, conversations.id))
+        // A conversation with a message since `since` was updated since then: the index on
+        // (user_id, updated_at) keeps this to the user's recent conversations.
+        .where(
+          and(
+            eq(conversations.userId, userId),
+            gte(conversations.updatedAt, since),
+            eq(chatMessages.role, 'user'),
+            gte(chatMessages.createdAt, since),
+          ),
+        );
+      return Number(row?.n ?? 0);
     },
 
     /** Appends in the given order and marks the conversation as active. */

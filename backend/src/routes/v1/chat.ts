@@ -41,6 +41,7 @@ export default async function chatRoutes(app: FastifyInstance) {
         404: ApiError,
         413: ApiError,
         415: ApiError,
+        429: ApiError.describe('too many messages this minute (ASSISTANT_MESSAGES_PER_MINUTE)'),
         502: ApiError.describe('the AI service failed or refused the request'),
         503: ApiError.describe('the assistant is not configured (ASSISTANT_NOT_CONFIGURED)'),
         504: ApiError.describe('the AI service did not answer in time'),

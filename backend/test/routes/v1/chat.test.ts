@@ -506,6 +506,16 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
     assert.equal(garbage.json().error.code, ASSISTANT_ERROR.upstream);
   });
 
+  it('counts model requests, tokens and tool calls in /metrics', async () => {
+    fake().script({ toolCalls: [{ name: 'list_tasks', arguments: {} }, { name: 'nuke_everything', arguments: {} }] }, { content: 'ok' });
+    assert.equal((await alice.post(CHAT, { message: 'count me' })).statusCode, 200);
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(text, /assistant_tool_calls_total\{tool="list_tasks",ok="true"\} [1-9]/);
+    assert.match(text, /assistant_tool_calls_total\{tool="unknown",ok="false"\} [1-9]/, 'a made-up tool name does not become a label');
+    assert.match(text, /assistant_model_request_duration_seconds_count\{outcome="ok"\} [1-9]/);
+    assert.match(text, /assistant_tokens_total\{kind="prompt"\} [1-9]/);
+  });
+
   it('reports itself available and appears in the OpenAPI document', async () => {
     const status = await alice.get(`${CHAT}/status`);
     assert.deepEqual(status.json(), { available: true, model: 'gpt-test-mini', message: 'the assistant is ready' });
@@ -531,6 +541,31 @@ forEachBackend('POST /api/v1/chat without OPENAI_API_KEY', (backend) => {
     assert.match(status.message, /OPENAI_API_KEY/);
     assert.deepEqual((await u.get(CONVERSATIONS)).json(), { items: [] });
     assert.equal((await u.post(TODOS, { title: 'still works' })).statusCode, 201);
+  });
+});
+
+forEachBackend('POST /api/v1/chat rate limit', (backend) => {
+  const fake = useFake();
+  const env = assistantEnv(fake);
+  before(() => {
+    env.ASSISTANT_MESSAGES_PER_MINUTE = '2';
+  });
+  const t = useApp(backend, env);
+  it('answers 429 past ASSISTANT_MESSAGES_PER_MINUTE per user, without calling the model or storing the message', async () => {
+    const u = client(t.app, (await signUp(t.app, 'chatty')).cookie);
+    fake().script({ content: 'one' }, { content: 'two' });
+    const first = (await u.post(CHAT, { message: 'one' })).json<ChatResponse>();
+    assert.equal((await u.post(CHAT, { conversationId: first.conversationId, message: 'two' })).statusCode, 200);
+    const third = await u.post(CHAT, { message: 'three' });
+    assert.equal(third.statusCode, 429);
+    assert.equal(third.json().error.code, 'TOO_MANY_REQUESTS');
+    assert.match(third.json().error.message, /at most 2 messages a minute/);
+    assert.equal(fake().requests.length, 2);
+    assert.equal((await u.get(CONVERSATIONS)).json<ConversationList>().items.length, 1, 'no conversation was opened for it');
+    // The limit is per user.
+    const other = client(t.app, (await signUp(t.app, 'quiet')).cookie);
+    fake().script({ content: 'hi' });
+    assert.equal((await other.post(CHAT, { message: 'hello' })).statusCode, 200);
   });
 });
 
