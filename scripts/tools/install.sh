@@ -77,9 +77,23 @@ go_tool() {
 }
 
 build_helm() {
-  local major=$1 v=$2
+  local major=$1 v=$2 k8s=''
+  if [[ ${major} == v3 ]]; then
+    # Helm 3 assumes Kubernetes v1.20 offline (helm template, lint, install --dry-run=client)
+    # unless its release build stamps the version of the client-go it is built with; a chart
+    # with kubeVersion >= 1.30 would not render. Stamp it the way helm's Makefile does.
+    local gomod minor
+    gomod="$(go mod download -json "helm.sh/helm/v3@${v}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+    minor="$(sed -n 's/^[[:space:]]*k8s\.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "${gomod}")"
+    [[ -n ${minor} ]] || die "helm ${v}: no k8s.io/client-go version in ${gomod}"
+    local pkg
+    for pkg in pkg/chartutil pkg/lint/rules; do
+      k8s+=" -X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1 -X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${minor}"
+    done
+  fi
+  # Helm 4 reads the Kubernetes version from its own build info: nothing to stamp.
   go_tool helm "${v}" "helm.sh/helm/${major}/cmd/helm@${v}" \
-    "-X helm.sh/helm/${major}/internal/version.version=${v} -X helm.sh/helm/${major}/internal/version.gitTreeState=clean"
+    "-X helm.sh/helm/${major}/internal/version.version=${v} -X helm.sh/helm/${major}/internal/version.gitTreeState=clean${k8s}"
 }
 
 # The schema generator runs on the repo's pinned Node (npx resolves the `node` devDependency).
