@@ -266,4 +266,22 @@ describe('Todo app in a real browser (issue 2)', { timeout: 20 * 60_000 }, () =>
       assert.match((await page.getByTestId('env-badge').textContent()) ?? '', new RegExp(stack.environmentName));
     }
   });
+
+  test('paginates ten per page, and the page lives in the URL', async () => {
+    // Enough todos for a second page, created through the same origin with the browser's session.
+    for (let i = 1; i <= 9; i++) {
+      const res = await page.request.post(`${stack.baseUrl}/api/v1/todos`, { data: { title: `Bulk ${String(i).padStart(2, '0')}` } });
+      assert.equal(res.status(), 201, await res.text());
+    }
+    await page.goto(`${stack.baseUrl}/?sort=title&order=asc`);
+    await page.getByTestId('page-indicator').getByText('Page 1 of 2').waitFor();
+    assert.match((await page.getByTestId('todo-total').textContent()) ?? '', /^12 todos/);
+    assert.equal(await items().count(), 10);
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByTestId('page-indicator').getByText('Page 2 of 2').waitFor();
+    await expectTitles('the second page', ['Call the plumber', 'Water the plants']);
+    assert.match(page.url(), /page=2/);
+    await page.reload();
+    await expectTitles('the second page after a reload', ['Call the plumber', 'Water the plants']);
+  });
 });
