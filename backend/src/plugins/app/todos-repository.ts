@@ -76,17 +76,18 @@ export function createTodosRepository(db: Db) {
       }[q.sort];
       const tieBreak = q.sort === 'created' ? [dir(todos.id)] : [desc(todos.createdAt), asc(todos.id)];
 
-      const [rows, totals] = await Promise.all([
-        tx
-          .select()
-          .from(todos)
-          .where(filter)
-          .orderBy(...primary, ...tieBreak)
-          .limit(q.pageSize)
-          .offset((q.page - 1) * q.pageSize),
-        tx.select({ n: count() }).from(todos).where(filter),
-      ]);
-      return { items: rows.map(toTodo), total: Number(totals[0]?.n ?? 0) };
+      // The total rides along as a window count: one round trip for the page and the total.
+      const rows = await tx
+        .select({ todo: todos, total: sql<number>`count(*) over ()`.mapWith(Number) })
+        .from(todos)
+        .where(filter)
+        .orderBy(...primary, ...tieBreak)
+        .limit(q.pageSize)
+        .offset((q.page - 1) * q.pageSize);
+      if (rows.length > 0) return { items: rows.map((r) => toTodo(r.todo)), total: rows[0]!.total };
+      // A page past the end has no row to carry the total: count separately (rare).
+      const [totals] = await tx.select({ n: count() }).from(todos).where(filter);
+      return { items: [], total: Number(totals?.n ?? 0) };
     },
 
     async get(userId: string, id: string, tx: Executor = db): Promise<Todo | null> {
