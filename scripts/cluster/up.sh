@@ -54,6 +54,15 @@ mkdir -p "${PKI}" "${KUBE_DIR}" "${LOG_DIR}" "${PID_DIR}" "${ETCD_DATA}" \
   "${CONTAINERD_ROOT}" "${CONTAINERD_STATE}" "${KUBELET_ROOT}" "${CNI_CONF_DIR}" "${CNI_IPAM_DIR}"
 chmod 700 "${ETCD_DATA}" "${PKI}"
 
+# write_config PATH < content: replaces PATH only when the content differs, because a running
+# kube-proxy exits as soon as its configuration file is written to, even with equal content.
+write_config() {
+  local tmp
+  tmp="$(mktemp "$1.XXXXXX")"
+  cat >"${tmp}"
+  if cmp -s "${tmp}" "$1"; then rm -f "${tmp}"; else mv -f "${tmp}" "$1"; fi
+}
+
 # start NAME COMMAND...: runs a component detached, logging to $LOG_DIR/NAME.log, unless the
 # process recorded in $PID_DIR/NAME.pid is still alive.
 start() {
@@ -101,7 +110,7 @@ fi
 ip addr show dev "${BRIDGE}" | grep -q "inet ${NODE_IP}/24" || ip addr add "${NODE_IP}/24" dev "${BRIDGE}"
 ip link set "${BRIDGE}" up
 
-cat >"${CNI_CONF_DIR}/10-${CNI_NETWORK}.conflist" <<EOF
+write_config "${CNI_CONF_DIR}/10-${CNI_NETWORK}.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "${CNI_NETWORK}",
@@ -127,7 +136,7 @@ EOF
 
 # ---------------------------------------------------------------------------------------------
 # containerd of its own, so Docker's managed containerd is never touched.
-cat >"${CLUSTER}/containerd.toml" <<EOF
+write_config "${CLUSTER}/containerd.toml" <<EOF
 version = 2
 root = "${CONTAINERD_ROOT}"
 state = "${CONTAINERD_STATE}"
@@ -165,7 +174,7 @@ ready containerd 30 ctr --address "${CONTAINERD_SOCK}" version
 
 # ---------------------------------------------------------------------------------------------
 kube::log "certificates and kubeconfigs (kubeadm, offline)"
-cat >"${CLUSTER}/kubeadm.yaml" <<EOF
+write_config "${CLUSTER}/kubeadm.yaml" <<EOF
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 localAPIEndpoint:
@@ -251,10 +260,10 @@ start kube-scheduler "${BIN_kube_scheduler}" \
 
 # CoreDNS forwards to the kubelet's resolv.conf; a loopback resolver there (systemd-resolved's
 # 127.0.0.53) would be CoreDNS itself inside the pod, so only the other resolvers are kept.
-grep -E '^(nameserver|search|options)' /etc/resolv.conf | grep -vE '^nameserver[[:space:]]+(127\.|::1)' \
-  >"${CLUSTER}/resolv.conf" || true
+{ grep -E '^(nameserver|search|options)' /etc/resolv.conf | grep -vE '^nameserver[[:space:]]+(127\.|::1)' || true; } \
+  | write_config "${CLUSTER}/resolv.conf"
 
-cat >"${CLUSTER}/kubelet.yaml" <<EOF
+write_config "${CLUSTER}/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: ${NODE_IP}
@@ -292,7 +301,7 @@ EOF
 start kubelet "${BIN_kubelet}" --config "${CLUSTER}/kubelet.yaml" --kubeconfig "${KUBE_DIR}/kubelet.conf" \
   --root-dir "${KUBELET_ROOT}" --node-ip "${NODE_IP}" --hostname-override "${NODE_NAME}"
 
-cat >"${CLUSTER}/kube-proxy.yaml" <<EOF
+write_config "${CLUSTER}/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
