@@ -56,6 +56,15 @@ describe('one Secret name for docs, plain manifests and chart', () => {
     assert.deepEqual(new Set(refs.map((r) => r.name)), new Set([doc.name]));
   });
 
+  it('no values file of the chart holds a secret value', () => {
+    for (const f of ['values.yaml', 'values-dev.yaml']) {
+      const v = parse(readFileSync(join(CHART_DIR, f), 'utf8'));
+      for (const k of ['databaseUrl', 'authSecret', 'openaiApiKey']) {
+        assert.ok(!v.secrets?.[k], `${f}: secrets.${k} must stay empty (pass it with --set-string or use existingSecret)`);
+      }
+    }
+  });
+
   it('the example Secret has that name, those keys, and only empty values', () => {
     const doc = documentedSecret();
     const ex = parse(readFileSync(join(PLAIN_DIR, 'secrets/secret.example.yaml'), 'utf8'));

@@ -140,6 +140,14 @@ describe('NetworkPolicy', () => {
   });
 });
 
+describe('hooks', () => {
+  it('the only hooks are `helm test` pods (a pre-install hook could not read the chart\'s own Secret yet)', () => {
+    const objs = render({ setString: TEST_SECRET_SETS });
+    const kinds = objs.filter((o) => o.metadata.annotations?.['helm.sh/hook']).map((o) => `${o.kind}:${o.metadata.annotations!['helm.sh/hook']}`);
+    assert.deepEqual(kinds, ['Pod:test', 'Pod:test']);
+  });
+});
+
 describe('helm test pods', () => {
   const objs = render({ setString: TEST_SECRET_SETS });
   const tests = hooks(objs);
