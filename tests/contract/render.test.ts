@@ -21,6 +21,7 @@ const VALUE_SETS: { name: string; opts: RenderOptions; expectKinds: string[] }[]
         'httpRoute.enabled=true',
         'httpRoute.parentRefs[0].name=traefik-gateway',
         'httpRoute.parentRefs[0].namespace=traefik',
+        'httpRoute.parentRefs[0].sectionName=web',
         'httpRoute.hostnames={todo.example.test}',
         'ingress.host=todo.example.test',
         'ingress.className=traefik',
