@@ -37,6 +37,12 @@ export type AssistantDeps = {
   messagesPerMinute: number;
 };
 
+/** Progress of one turn, for the streaming endpoint: in order, conversation, then deltas and tool calls. */
+export type ChatEvent =
+  | { type: 'conversation'; conversationId: string }
+  | { type: 'delta'; text: string }
+  | { type: 'tool_call'; toolCall: ToolCallRecord; todosChanged: boolean };
+
 export type ChatInput = { conversationId?: string | undefined; message: string; today?: string | undefined };
 
 /** An error of the assistant that carries what was done before it happened. */
@@ -151,6 +157,62 @@ export function createAssistant(deps: AssistantDeps) {
     return new AssistantError(502, ASSISTANT_ERROR.upstream, 'the AI service returned an answer that cannot be used; your message is saved', details);
   }
 
+  type ModelTurn = { content: string | null; refusal: string | null; calls: StoredToolCall[]; usage: ChatCompletion['usage'] | null };
+
+  /** One request to the model; streamed when onDelta is given (text pieces go to it as they arrive). */
+  async function modelTurn(
+    api: OpenAI,
+    params: { messages: ChatCompletionMessageParam[]; lastRound: boolean },
+    remainingMs: number,
+    onDelta?: (text: string) => void,
+  ): Promise<ModelTurn> {
+    const body = {
+      model: config.model,
+      messages: params.messages,
+      tools: TOOL_DEFINITIONS,
+      // After the cap the model must answer in words; tools stay declared because the
+      // history holds calls to them.
+      tool_choice: params.lastRound ? ('none' as const) : ('auto' as const),
+    };
+    const options = { timeout: remainingMs, signal: AbortSignal.timeout(remainingMs) };
+    if (!onDelta) {
+      const completion = await api.chat.completions.create(body, options);
+      const message = completion?.choices?.[0]?.message;
+      if (!message) throw new Error('no choices in the completion');
+      const calls = (message.tool_calls ?? [])
+        .filter((c): c is ChatCompletionMessageFunctionToolCall => c.type === 'function')
+        .map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+      return { content: message.content ?? null, refusal: message.refusal ?? null, calls, usage: completion.usage ?? null };
+    }
+    const stream = await api.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, options);
+    let content = '';
+    let refusal = '';
+    let usage: ModelTurn['usage'] = null;
+    let sawChoice = false;
+    // Tool calls arrive in pieces keyed by index: the id and name first, the arguments in fragments.
+    const calls: StoredToolCall[] = [];
+    for await (const chunk of stream) {
+      if (chunk.usage) usage = chunk.usage;
+      const choice = chunk.choices?.[0];
+      if (!choice) continue;
+      sawChoice = true;
+      const delta = choice.delta ?? {};
+      if (delta.content) {
+        content += delta.content;
+        onDelta(delta.content);
+      }
+      if (delta.refusal) refusal += delta.refusal;
+      for (const piece of delta.tool_calls ?? []) {
+        const slot = (calls[piece.index] ??= { id: '', name: '', arguments: '' });
+        if (piece.id) slot.id = piece.id;
+        if (piece.function?.name) slot.name = piece.function.name;
+        if (piece.function?.arguments) slot.arguments += piece.function.arguments;
+      }
+    }
+    if (!sawChoice) throw new Error('the stream carried no choices');
+    return { content: content || null, refusal: refusal || null, calls: calls.filter((c) => c && c.id && c.name), usage };
+  }
+
   return {
     get available(): boolean {
       return client !== null;
@@ -168,7 +230,7 @@ export function createAssistant(deps: AssistantDeps) {
      * todos and their results are committed together, so the stored conversation always says
      * exactly what was done.
      */
-    async chat(userId: string, input: ChatInput): Promise<ChatResponse> {
+    async chat(userId: string, input: ChatInput, events?: (event: ChatEvent) => void): Promise<ChatResponse> {
       if (!client) throw unavailable();
       const { conversations, todos, db, metrics } = deps;
       // Every message costs money at the AI service: a runaway client is stopped here.
@@ -192,6 +254,7 @@ export function createAssistant(deps: AssistantDeps) {
         conversationId = (await conversations.create(userId, input.message)).id;
       }
       await conversations.append(conversationId, [{ role: 'user', content: input.message }]);
+      events?.({ type: 'conversation', conversationId });
 
       const messages: ChatCompletionMessageParam[] = [
         { role: 'system', content: systemPrompt(input.today ?? utcToday()) },
@@ -207,29 +270,19 @@ export function createAssistant(deps: AssistantDeps) {
 
       for (let round = 0; ; round++) {
         const lastRound = round >= MAX_TOOL_ROUNDS;
-        let completion: ChatCompletion;
+        let reply: ModelTurn;
         const started = performance.now();
         try {
           const remaining = deadline - Date.now();
           if (remaining <= 0) throw new APIConnectionTimeoutError();
-          completion = await client.chat.completions.create({
-            model: config.model,
-            messages,
-            tools: TOOL_DEFINITIONS,
-            // After the cap the model must answer in words; tools stay declared because
-            // the history holds calls to them.
-            tool_choice: lastRound ? 'none' : 'auto',
-          }, { timeout: remaining, signal: AbortSignal.timeout(remaining) });
+          reply = await modelTurn(client, { messages, lastRound }, remaining, events && ((text) => events({ type: 'delta', text })));
         } catch (err) {
           const mapped = upstreamError(err, done());
           metrics?.modelRequest(mapped.statusCode === 504 ? 'timeout' : 'error', (performance.now() - started) / 1000);
           throw mapped;
         }
-        metrics?.modelRequest('ok', (performance.now() - started) / 1000, completion?.usage);
-        const choice = completion?.choices?.[0];
-        if (!choice?.message) throw upstreamError(new Error('no choices in the completion'), done());
-        const reply = choice.message;
-        const calls = (reply.tool_calls ?? []).filter((c): c is ChatCompletionMessageFunctionToolCall => c.type === 'function');
+        metrics?.modelRequest('ok', (performance.now() - started) / 1000, reply.usage);
+        const calls = reply.calls;
 
         if (calls.length === 0 || lastRound) {
           let text = reply.content ?? reply.refusal ?? '';
@@ -241,7 +294,7 @@ export function createAssistant(deps: AssistantDeps) {
           return { ...done(), response: text };
         }
 
-        const stored: StoredToolCall[] = calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+        const stored = calls;
         const results = await db.transaction(async (tx) => {
           const outcomes: { call: StoredToolCall; ok: boolean; result: unknown; changed: boolean }[] = [];
           for (const call of stored) {
@@ -269,7 +322,9 @@ export function createAssistant(deps: AssistantDeps) {
           } catch {
             // reported as the raw text the model sent
           }
-          toolCalls.push({ id: r.call.id, name: r.call.name, arguments: args, ok: r.ok, result: r.result });
+          const record: ToolCallRecord = { id: r.call.id, name: r.call.name, arguments: args, ok: r.ok, result: r.result };
+          toolCalls.push(record);
+          events?.({ type: 'tool_call', toolCall: record, todosChanged: r.changed });
           metrics?.toolCall(r.call.name, r.ok);
           if (r.changed) todosChanged = true;
         }

@@ -120,7 +120,6 @@ function validate(body: unknown): { status: number; body: unknown } | null {
       ),
     };
   }
-  if (b.stream) return { status: 400, body: errorBody('this fake does not stream; send stream: false') };
   return null;
 }
 
@@ -151,6 +150,32 @@ function completion(model: string, reply: Exclude<Reply, { status: number; error
     service_tier: 'default',
     system_fingerprint: 'fp_fake',
   };
+}
+
+/** The same completion as chunks of a stream, split the way the real API splits them. */
+function streamChunks(full: ReturnType<typeof completion>, includeUsage: boolean): unknown[] {
+  const base = { id: full.id, object: 'chat.completion.chunk', created: full.created, model: full.model, system_fingerprint: full.system_fingerprint, service_tier: 'default' };
+  const message = full.choices[0]!.message as { content: string | null; tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[] };
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
+    ...base,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  const pieces = (text: string, size: number) => text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? [];
+  const out: unknown[] = [];
+  if (message.tool_calls?.length) {
+    out.push(chunk({ role: 'assistant', content: null, refusal: null }));
+    message.tool_calls.forEach((c, index) => {
+      out.push(chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }] }));
+      for (const p of pieces(c.function.arguments, 7)) out.push(chunk({ tool_calls: [{ index, function: { arguments: p } }] }));
+    });
+  } else {
+    out.push(chunk({ role: 'assistant', content: '', refusal: null }));
+    for (const p of pieces(message.content ?? '', 4)) out.push(chunk({ content: p }));
+  }
+  out.push(chunk({}, full.choices[0]!.finish_reason));
+  if (includeUsage) out.push({ ...base, choices: [], usage: full.usage });
+  return out;
 }
 
 export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promise<FakeOpenAI> {
@@ -208,7 +233,19 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
       if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
       if ('raw' in reply) return send(res, reply.status ?? 200, reply.raw, reply.contentType ?? 'application/json');
       if ('error' in reply) return send(res, reply.status, errorBody(reply.error.message, reply.error.type ?? 'server_error', reply.error.code ?? null, reply.error.param ?? null));
-      return send(res, 200, completion((body as WireRequest).model, reply));
+      const full = completion((body as WireRequest).model, reply);
+      const wire = body as WireRequest;
+      if (!wire.stream) return send(res, 200, full);
+      if (res.destroyed) return;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+      const includeUsage = (wire.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+      for (const c of streamChunks(full, includeUsage)) {
+        if (res.destroyed) return;
+        res.write(`data: ${JSON.stringify(c)}\n\n`);
+        // Apart in time, as tokens are: the reader must cope with pieces in separate reads.
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      res.end('data: [DONE]\n\n');
     });
   });
   // A client that gave up (timeout) must not keep a delayed step's response writing.

@@ -1,5 +1,7 @@
+import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import {
   ApiError,
   ChatMessageList,
@@ -11,7 +13,8 @@ import {
   ConversationListQuery,
 } from '@todo/contract';
 import { toChatMessage } from '../../plugins/app/conversations-repository.js';
-import { notFound } from '../../plugins/external/errors.js';
+import { errorBody, HttpError, notFound } from '../../plugins/external/errors.js';
+import type { ChatEvent } from '../../assistant/assistant.js';
 
 /** /api/v1/chat and /api/v1/conversations — inside the authenticated scope, so request.user is set. */
 export default async function chatRoutes(app: FastifyInstance) {
@@ -48,6 +51,65 @@ export default async function chatRoutes(app: FastifyInstance) {
       },
     },
     handler: async (req) => app.assistant.chat(req.user!.id, req.body),
+  });
+
+  r.post('/chat/stream', {
+    schema: {
+      tags: ['assistant'],
+      summary: 'The same as POST /chat, answered as Server-Sent Events while the assistant works',
+      description: [
+        'Errors found before the turn starts (400, 401, 404, 429, 503) are JSON as for POST /chat. Then a text/event-stream:',
+        '`conversation` {conversationId} once the message is stored; `delta` {text} pieces of the answer as the model writes them;',
+        '`tool_call` {toolCall, todosChanged} after each executed tool call; finally `done` (the ChatResponse) or',
+        '`error` ({error:{code,message,details}} as the 502/504 bodies of POST /chat).',
+      ].join(' '),
+      body: ChatRequest,
+      response: {
+        200: z.string().describe('text/event-stream'),
+        400: ApiError,
+        401: ApiError,
+        404: ApiError,
+        413: ApiError,
+        415: ApiError,
+        429: ApiError,
+        503: ApiError,
+      },
+    },
+    handler: async (req, reply) => {
+      const out = new PassThrough();
+      const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      let opened: () => void = () => {};
+      const started = new Promise<void>((resolve) => (opened = resolve));
+      let streaming = false;
+      const onEvent = (e: ChatEvent) => {
+        streaming = true;
+        const { type, ...data } = e;
+        send(type, data);
+        opened();
+      };
+      const turn = app.assistant
+        .chat(req.user!.id, req.body, onEvent)
+        .then((result) => void send('done', result))
+        .catch((err: unknown) => {
+          // Before the first event nothing is sent yet: the error handler answers in JSON.
+          if (!streaming) throw err;
+          if (err instanceof HttpError) {
+            send('error', errorBody(err.code, err.message, err.details));
+          } else {
+            req.log.error({ err }, 'assistant turn failed while streaming');
+            send('error', errorBody('INTERNAL_ERROR', 'an unexpected error occurred; it has been logged'));
+          }
+        })
+        .finally(() => out.end());
+      await Promise.race([started, turn]);
+      return reply
+        .type('text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        // nginx-style proxies buffer responses unless told otherwise.
+        .header('x-accel-buffering', 'no')
+        // A stream is piped as it is; the string schema above only documents the 200 in OpenAPI.
+        .send(out as unknown as string);
+    },
   });
 
   r.get('/conversations', {

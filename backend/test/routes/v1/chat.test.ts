@@ -33,6 +33,19 @@ const TIMEOUT_MS = 1500;
 
 type Client = ReturnType<typeof client>;
 
+/** Server-Sent Events as the browser's EventSource reads them: event name and JSON data. */
+function parseSse(text: string): { event: string; data: unknown }[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim() !== '')
+    .map((block) => {
+      const lines = block.split('\n');
+      const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
+      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      return { event, data: JSON.parse(data) };
+    });
+}
+
 /** The assistant's env, pointed at the fake; filled in once the fake listens. */
 function assistantEnv(fake: () => FakeOpenAI): Record<string, string> {
   const env: Record<string, string> = {};
@@ -516,13 +529,75 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
     assert.match(text, /assistant_tokens_total\{kind="prompt"\} [1-9]/);
   });
 
+  it('streams a turn as Server-Sent Events: conversation, tool_call, answer deltas, done', async () => {
+    const kim = client(t.app, (await signUp(t.app, 'kim')).cookie);
+    fake().script(
+      (req) => {
+        assert.equal(req.body.stream, true, 'the model is asked to stream');
+        return { toolCalls: [{ name: 'add_task', arguments: { title: 'Buy bread', tags: ['bakery'] } }] };
+      },
+      { content: 'Added "Buy bread" to your list, tagged bakery.' },
+    );
+    const res = await kim.post(`${CHAT}/stream`, { message: 'add buy bread' });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+    const events = parseSse(res.body);
+    assert.deepEqual(
+      [...new Set(events.map((e) => e.event))],
+      ['conversation', 'tool_call', 'delta', 'done'],
+      'in this order',
+    );
+    const done = events.at(-1)!.data as ChatResponse;
+    assert.equal(done.response, 'Added "Buy bread" to your list, tagged bakery.');
+    assert.equal(
+      events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text).join(''),
+      done.response,
+      'the deltas add up to the answer',
+    );
+    assert.ok(events.filter((e) => e.event === 'delta').length > 3, 'the answer came in pieces');
+    const toolEvent = events.find((e) => e.event === 'tool_call')!.data as { toolCall: { name: string; ok: boolean; arguments: unknown }; todosChanged: boolean };
+    assert.deepEqual([toolEvent.toolCall.name, toolEvent.toolCall.ok, toolEvent.todosChanged], ['add_task', true, true]);
+    assert.deepEqual(toolEvent.toolCall.arguments, { title: 'Buy bread', tags: ['bakery'] }, 'arguments reassembled from fragments');
+    assert.equal((events[0]!.data as { conversationId: string }).conversationId, done.conversationId);
+    assert.deepEqual(
+      (await todosOf(kim)).map((x) => [x.title, x.tags]),
+      [['Buy bread', ['bakery']]],
+    );
+  });
+
+  it('streams a failure after work was done as an error event carrying that work; earlier failures are JSON', async () => {
+    const lou = client(t.app, (await signUp(t.app, 'lou')).cookie);
+    fake().script({ toolCalls: [{ name: 'add_task', arguments: { title: 'Half done' } }] }, { status: 500, error: { message: 'boom' } });
+    const res = await lou.post(`${CHAT}/stream`, { message: 'add half done' });
+    assert.equal(res.statusCode, 200);
+    const events = parseSse(res.body);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['conversation', 'tool_call', 'error'],
+    );
+    const { error } = events[2]!.data as { error: { code: string; details: { toolCalls: { name: string }[]; todosChanged: boolean } } };
+    assert.equal(error.code, ASSISTANT_ERROR.upstream);
+    assert.deepEqual(
+      error.details.toolCalls.map((c) => c.name),
+      ['add_task'],
+    );
+    assert.equal(error.details.todosChanged, true);
+
+    const missing = await lou.post(`${CHAT}/stream`, { conversationId: '00000000-0000-4000-8000-000000000000', message: 'hi' });
+    assert.equal(missing.statusCode, 404);
+    assert.match(String(missing.headers['content-type']), /^application\/json/);
+    const invalid = await lou.post(`${CHAT}/stream`, { message: '' });
+    assert.equal(invalid.statusCode, 400);
+  });
+
   it('reports itself available and appears in the OpenAPI document', async () => {
     const status = await alice.get(`${CHAT}/status`);
     assert.deepEqual(status.json(), { available: true, model: 'gpt-test-mini', message: 'the assistant is ready' });
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     const post = doc.paths['/api/v1/chat'].post;
     assert.ok(post.requestBody, 'the request schema is documented');
-    for (const code of ['200', '400', '401', '404', '502', '503', '504']) assert.ok(post.responses[code], `response ${code} is documented`);
+    for (const code of ['200', '400', '401', '404', '429', '502', '503', '504']) assert.ok(post.responses[code], `response ${code} is documented`);
+    assert.ok(doc.paths['/api/v1/chat/stream'].post.requestBody);
     assert.ok(doc.paths['/api/v1/conversations'].get);
     assert.ok(doc.paths['/api/v1/conversations/{id}/messages'].get);
   });
