@@ -106,7 +106,9 @@ describe('Assistant chat panel in a real browser (issue 3)', { timeout: 20 * 60_
         assert.match(lastUserText(req), /buy oat milk tomorrow/i);
         return { toolCalls: [{ name: 'add_task', arguments: { title: 'Buy oat milk', dueDate: addDays(todayFromPrompt(req), 1) } }] };
       },
-      (req) => ({ content: `Added "${lastToolResults(req)[0]!.result.title}" for tomorrow.` }),
+      // The answer comes late: the list must show the new todo before it, as the tool call is
+      // streamed to the browser as soon as it is done (through the Next.js proxy, unbuffered).
+      (req) => ({ delayMs: 2500, content: `Added "${lastToolResults(req)[0]!.result.title}" for tomorrow.` }),
     );
     const navigations: string[] = [];
     page.on('framenavigated', (f) => {
@@ -117,7 +119,10 @@ describe('Assistant chat panel in a real browser (issue 3)', { timeout: 20 * 60_
     await page.keyboard.press('Enter');
 
     await item('Buy oat milk').waitFor();
+    assert.equal(await panel().getByText('Added "Buy oat milk" for tomorrow.').count(), 0, 'the todo is listed while the answer is still coming');
+    await panel().getByTestId('assistant-turn-live').getByTestId('assistant-tool-call').waitFor();
     await panel().getByText('Added "Buy oat milk" for tomorrow.').waitFor();
+    assert.ok(fake.requests.every((r) => r.body.stream === true), 'the panel uses the streaming endpoint');
     const tool = panel().getByTestId('assistant-tool-call');
     assert.equal(await tool.count(), 1);
     assert.match((await tool.textContent()) ?? '', /Added “Buy oat milk”/);

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { CHAT_MESSAGE_MAX, type ToolCallRecord } from '@todo/contract';
 import { notifyTodosChanged } from '@/app/lib/api';
-import { chatStatus, conversationMessages, sendChat } from './assistant-api';
+import { chatStatus, conversationMessages, streamChat } from './assistant-api';
 import { describeToolCall, localToday, turnsFromMessages, type Turn } from './transcript';
 import styles from './assistant.module.css';
 
@@ -34,6 +34,8 @@ export function AssistantPanel() {
   const [turns, setTurns] = useState<Turn[]>([]);
   const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
+  /** The answer being written: text so far and the tool calls already done. */
+  const [live, setLive] = useState<{ text: string; toolCalls: ToolCallRecord[] } | null>(null);
   const logRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
@@ -88,7 +90,7 @@ export function AssistantPanel() {
   useEffect(() => {
     const log = logRef.current;
     if (log) log.scrollTop = log.scrollHeight;
-  }, [turns, sending]);
+  }, [turns, sending, live]);
 
   async function send() {
     const message = draft.trim();
@@ -96,7 +98,17 @@ export function AssistantPanel() {
     setSending(true);
     setTurns((t) => [...t, { kind: 'user', id: turnId(), text: message }]);
     setDraft('');
-    const result = await sendChat({ message, today: localToday(), ...(conversationId ? { conversationId } : {}) });
+    setLive({ text: '', toolCalls: [] });
+    const result = await streamChat({ message, today: localToday(), ...(conversationId ? { conversationId } : {}) }, (event) => {
+      if (event.type === 'conversation') remember(event.conversationId);
+      else if (event.type === 'delta') setLive((l) => ({ text: (l?.text ?? '') + event.text, toolCalls: l?.toolCalls ?? [] }));
+      else {
+        setLive((l) => ({ text: l?.text ?? '', toolCalls: [...(l?.toolCalls ?? []), event.toolCall] }));
+        // The list shows each change as soon as it is committed, not only at the end.
+        if (event.todosChanged) notifyTodosChanged();
+      }
+    });
+    setLive(null);
     setSending(false);
     if (result.ok) {
       remember(result.data.conversationId);
@@ -165,6 +177,12 @@ export function AssistantPanel() {
                 </div>
               ))
             )}
+            {live && (live.text || live.toolCalls.length > 0) ? (
+              <div className={styles.assistant} data-testid="assistant-turn-live" aria-busy="true">
+                {live.text ? <p className={styles.text}>{live.text}</p> : null}
+                <ToolCalls calls={live.toolCalls} />
+              </div>
+            ) : null}
             {sending ? (
               <p className={`muted ${styles.thinking}`} data-testid="assistant-thinking">
                 Thinking…
