@@ -242,7 +242,7 @@ section "5. containers: read-only, non-root, health, forwarding, stop"
 PG_PASSWORD="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 AUTH="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 hardening=(--read-only --cap-drop ALL --security-opt no-new-privileges:true)
-tmpfs_args() { local p; for p in "$@"; do printf -- '--tmpfs\n%s:rw,nosuid,nodev,size=64m,mode=1777\n' "${p}"; done; }
+tmpfs_args() { local p; for p in "$@"; do printf -- '--tmpfs\n%s:rw,nosuid,nodev,size=64m\n' "${p}"; done; }
 mapfile -t be_tmpfs < <(tmpfs_args "${BACKEND_WRITABLE[@]}")
 mapfile -t fe_tmpfs < <(tmpfs_args "${FRONTEND_WRITABLE[@]}")
 
