@@ -174,3 +174,49 @@ describe('Assistant chat panel in a real browser (issue 3)', { timeout: 20 * 60_
     await page.screenshot({ path: path.join(RESULTS_DIR, 'assistant-phone.png'), fullPage: true });
   });
 });
+
+describe('Assistant panel when the backend has no OPENAI_API_KEY (issue 3)', { timeout: 20 * 60_000, skip: external ? 'BASE_URL is set: this suite starts its own stack' : false }, () => {
+  let stack: Stack;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+
+  before(async () => {
+    assertChromium();
+    // An empty key is "unset", whatever the caller's shell exports.
+    stack = await startStack({ backendEnv: { [SECRET_ENV.openaiApiKey]: '' } });
+    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-e2e-assistant-off-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  after(async () => {
+    await context?.close().catch(() => {});
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await stack?.stop();
+  });
+
+  test('the panel says the assistant is unavailable and why; the list works as usual', async () => {
+    await page.goto(`${stack.baseUrl}/sign-up`);
+    await page.getByLabel('Name').fill('Ada');
+    await page.getByLabel('Email').fill(`e2e-noai-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`);
+    await page.getByLabel('Password').fill(`pw-${randomBytes(8).toString('hex')}`);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    const notice = page.getByTestId('assistant-unavailable');
+    await notice.waitFor();
+    assert.match((await notice.textContent()) ?? '', /unavailable.*OPENAI_API_KEY/s);
+    assert.equal(await page.getByTestId('assistant-panel').getByLabel('Message the assistant').count(), 0, 'no input to type into');
+
+    const form = page.getByTestId('new-todo-form');
+    await form.getByLabel('Title').fill('Works without AI');
+    await form.getByRole('button', { name: 'Add todo' }).click();
+    await page.getByTestId('todo-title').getByText('Works without AI', { exact: true }).waitFor();
+  });
+});

@@ -143,6 +143,8 @@ export function createAssistant(deps: AssistantDeps) {
             ? 'it is rate-limiting or out of quota'
             : status === 404
               ? `it does not know the model "${config.model}" (check OPENAI_MODEL)`
+              : err.code === 'context_length_exceeded'
+                ? 'the conversation is too long for the model (start a new chat)'
               : status !== undefined && status >= 500
                 ? 'it had an internal error'
                 : 'it rejected the request';
@@ -250,10 +252,15 @@ export function createAssistant(deps: AssistantDeps) {
         if (!rows) throw notFound('conversation');
         history = rows;
         conversationId = input.conversationId;
+        await conversations.append(conversationId, [{ role: 'user', content: input.message }]);
       } else {
-        conversationId = (await conversations.create(userId, input.message)).id;
+        // A new conversation is never left without its opening message.
+        conversationId = await db.transaction(async (tx) => {
+          const created = await conversations.create(userId, input.message, tx);
+          await conversations.append(created.id, [{ role: 'user', content: input.message }], tx);
+          return created.id;
+        });
       }
-      await conversations.append(conversationId, [{ role: 'user', content: input.message }]);
       events?.({ type: 'conversation', conversationId });
 
       const messages: ChatCompletionMessageParam[] = [

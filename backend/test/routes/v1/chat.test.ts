@@ -504,7 +504,7 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
     );
   });
 
-  it('answers 502 with a clear message for a refused key, a rate limit and a body that is not a completion', async () => {
+  it('answers 502 with a clear message for a refused key, a rate limit, a too-long conversation and a body that is not a completion', async () => {
     fake().script({ status: 401, error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
     const denied = await alice.post(CHAT, { message: 'hi' });
     assert.equal(denied.statusCode, 502);
@@ -513,6 +513,10 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
     const limited = await alice.post(CHAT, { message: 'hi' });
     assert.equal(limited.statusCode, 502);
     assert.match(limited.json().error.message, /rate-limiting/);
+    fake().script({ status: 400, error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' } });
+    const tooLong = await alice.post(CHAT, { message: 'hi' });
+    assert.equal(tooLong.statusCode, 502);
+    assert.match(tooLong.json().error.message, /too long for the model \(start a new chat\)/);
     fake().script({ raw: '{"hello":"world"}' });
     const garbage = await alice.post(CHAT, { message: 'hi' });
     assert.equal(garbage.statusCode, 502);

@@ -57,9 +57,6 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<Result<T>>
 
 export const chatStatus = () => call<ChatStatus>(`${API_V1_PREFIX}/chat/status`);
 
-export const sendChat = (request: ChatRequest) =>
-  call<ChatResponse>(`${API_V1_PREFIX}/chat`, { method: 'POST', body: JSON.stringify(request) });
-
 export const conversationMessages = (id: string) =>
   call<ChatMessageList>(`${API_V1_PREFIX}/conversations/${encodeURIComponent(id)}/messages`);
 
