@@ -110,7 +110,8 @@ export function createAssistant(deps: AssistantDeps) {
   const client = config.apiKey
     ? new OpenAI({
         apiKey: config.apiKey,
-        // undefined → the SDK's default, https://api.openai.com/v1
+        // null, not undefined: the SDK then uses https://api.openai.com/v1 rather than reading
+        // the environment itself; our validated config stays the one source.
         baseURL: config.baseUrl ?? null,
         timeout: config.timeoutMs,
         maxRetries: config.maxRetries,
