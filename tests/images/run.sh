@@ -493,8 +493,12 @@ fi
 section "7. lint, CIS checks, npm audit, SBOMs"
 if ${skip_scan}; then
   echo "skipped (--skip-scan)"
-elif bash scripts/images/scan.sh; then
-  ok "scripts/images/scan.sh: hadolint, trivy config, npm audit clean; SBOMs in artifacts/images/"
+elif bash scripts/images/scan.sh 2> >(tee "${WORK}/scan.err" >&2); then
+  if grep -q 'npm audit could not run' "${WORK}/scan.err"; then
+    ok "scripts/images/scan.sh: hadolint and trivy config clean, SBOMs in artifacts/images/ (npm audit: the registry offers no audit endpoint, warned)"
+  else
+    ok "scripts/images/scan.sh: hadolint, trivy config and npm audit clean, SBOMs in artifacts/images/"
+  fi
 else
   not_ok "scripts/images/scan.sh reported findings"
 fi
