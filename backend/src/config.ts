@@ -200,3 +200,19 @@ export function describeConfig(c: Config): Record<string, unknown> {
     environmentName: c.environmentName,
   };
 }
+
+/**
+ * Only what the `migrate` command needs: a migration Job has the database URL but no reason to
+ * hold AUTH_SECRET or the assistant's key.
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'databaseUrl' | 'dataDir'> {
+  const parsed = EnvSchema.pick({ [SECRET_ENV.databaseUrl]: true, [BACKEND_CONFIG_ENV.dataDir]: true }).safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return {
+    databaseUrl: parsed.data[SECRET_ENV.databaseUrl],
+    dataDir: path.resolve(parsed.data[BACKEND_CONFIG_ENV.dataDir] ?? DEFAULT_DATA_DIR),
+  };
+}
