@@ -14,8 +14,6 @@ import auth from './plugins/app/auth.js';
 import todosRepository from './plugins/app/todos-repository.js';
 import conversationsRepository from './plugins/app/conversations-repository.js';
 import assistant from './assistant/plugin.js';
-import conversationsRepository from './plugins/app/conversations-repository.js';
-import assistant from './assistant/plugin.js';
 import authRoutes from './routes/auth/index.js';
 import healthRoutes from './routes/v1/health.js';
 import authenticatedRoutes from './routes/v1/index.js';
@@ -115,8 +113,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // Layer 2, application services: authentication and the repositories that own the SQL.
   await app.register(auth, { config });
   await app.register(todosRepository);
-  await app.register(conversationsRepository);
-  await app.register(assistant, { config });
   await app.register(conversationsRepository);
   await app.register(assistant, { config });
   // Layer 3, routes: public ones first, then everything that needs a session.
