@@ -189,23 +189,75 @@ section "4. nothing leaks into the layers"
 ca_sha=""
 ca_bundle="${TODO_APP_CA_BUNDLE:-${NODE_EXTRA_CA_CERTS:-}}"
 [[ -n ${ca_bundle} && -r ${ca_bundle} ]] && ca_sha="$(sha256sum "${ca_bundle}" | cut -d' ' -f1)"
+# layer_paths IMAGE: every path of every layer (docker save), not only the merged file system:
+# a file that one layer adds and a later one deletes still ships, so a deletion's whiteout
+# counts as the file.
+layer_paths() {
+  "${DOCKER}" save "$1" | python3 -c '
+import sys, tarfile
+outer = tarfile.open(fileobj=sys.stdin.buffer, mode="r|")
+names = set()
+for m in outer:
+    if m.name.endswith("layer.tar"):
+        with tarfile.open(fileobj=outer.extractfile(m), mode="r|") as layer:
+            for e in layer:
+                n = e.name[2:] if e.name.startswith("./") else e.name
+                head, _, base = n.rstrip("/").rpartition("/")
+                if base.startswith(".wh."):
+                    base = base[4:]
+                    if base.startswith(".wh."):  # opaque-directory marker, not a file
+                        continue
+                names.add((head + "/" if head else "") + base)
+print("\n".join(sorted(names)))
+'
+}
+declare -A LEAK_KINDS=([env]=".env file" [map]="source map of our code" [test]="test file"
+  [source]="TypeScript source" [secret]=".git, data dir, npmrc, key or build secret")
+# leak_scan PATHS_FILE: "<kind> <path>" for each path that must not ship. Our code is /app
+# outside node_modules; .env files, keys and build secrets count anywhere outside the OS.
+leak_scan() {
+  local f=$1
+  grep -E '(^|/)\.env($|\.)' "${f}" | sed 's/^/env /' || true
+  local app
+  app="$(grep '^app/' "${f}" | grep -v '/node_modules/' || true)"
+  grep -E '\.map$' <<<"${app}" | sed 's/^/map /' || true
+  grep -E '(\.(test|spec)\.[cm]?[jt]sx?$|(^|/)(tests?|__tests__|e2e|bench)(/|$))' <<<"${app}" | sed 's/^/test /' || true
+  grep -E '\.(ts|tsx|mts|cts)$' <<<"${app}" | grep -vE '\.d\.[cm]?ts$' | sed 's/^/source /' || true
+  grep -E '(^|/)(\.git|\.data|\.npmrc|\.secretlintrc[^/]*|id_rsa[^/]*|[^/]+\.(pem|key))$|^run/secrets' "${f}" \
+    | grep -vE '^(usr|etc)/' | sed 's/^/secret /' || true
+}
+
+# Negative control: the scan must see what a careless image would ship, including a file
+# deleted again in a later layer.
+printf 'FROM %s\nUSER 0\nCOPY canary.env /app/backend/.env\nCOPY canary.map /app/backend/dist/server.js.map\nCOPY canary.env /app/backend/src/leak.ts\nRUN rm /app/backend/.env\n' \
+  "${BACKEND_IMAGE}" >"${WORK}/leaky.Dockerfile"
+mkdir -p "${WORK}/leaky" && echo "canary" >"${WORK}/leaky/canary.env" && echo "{}" >"${WORK}/leaky/canary.map"
+if DOCKER_BUILDKIT=1 "${DOCKER}" build -q -f "${WORK}/leaky.Dockerfile" -t "todo-leaky-probe:${RUN_ID}" "${WORK}/leaky" >/dev/null 2>&1; then
+  layer_paths "todo-leaky-probe:${RUN_ID}" >"${WORK}/leaky.layers.lst"
+  leak_scan "${WORK}/leaky.layers.lst" >"${WORK}/leaky.leaks"
+  "${DOCKER}" image rm -f "todo-leaky-probe:${RUN_ID}" >/dev/null 2>&1 || true
+  if grep -qx 'env app/backend/.env' "${WORK}/leaky.leaks" && grep -qx 'map app/backend/dist/server.js.map' "${WORK}/leaky.leaks" \
+    && grep -qx 'source app/backend/src/leak.ts' "${WORK}/leaky.leaks"; then
+    ok "negative control: the layer scan finds a planted .env (deleted in a later layer), source map and source"
+  else
+    not_ok "negative control: the layer scan missed planted files: $(tr '\n' ' ' <"${WORK}/leaky.leaks")"
+  fi
+else
+  not_ok "negative control image did not build"
+fi
+
 for img in "${BACKEND_IMAGE}" "${FRONTEND_IMAGE}"; do
   name="${img%%:*}"
   cid="$("${DOCKER}" create "${img}")"
   "${DOCKER}" export "${cid}" >"${WORK}/${name}.tar"
   "${DOCKER}" rm "${cid}" >/dev/null
   tar -tf "${WORK}/${name}.tar" | sed 's#^\./##; s#/$##' >"${WORK}/${name}.lst"
-  app_files() { grep '^app/' "${WORK}/${name}.lst" | grep -v '/node_modules/'; }
-  leaks="$(grep -E '(^|/)\.env($|\.)' "${WORK}/${name}.lst" || true)"
-  [[ -z ${leaks} ]] && ok "${name}: no .env file anywhere" || not_ok "${name}: .env files: ${leaks//$'\n'/ }"
-  leaks="$(app_files | grep -E '\.map$' || true)"
-  [[ -z ${leaks} ]] && ok "${name}: no source map of our code" || not_ok "${name}: source maps: $(head -5 <<<"${leaks}" | tr '\n' ' ')"
-  leaks="$(app_files | grep -E '(\.(test|spec)\.[cm]?[jt]sx?$|(^|/)(tests?|__tests__|e2e|bench)(/|$))' || true)"
-  [[ -z ${leaks} ]] && ok "${name}: no test files" || not_ok "${name}: test files: $(head -5 <<<"${leaks}" | tr '\n' ' ')"
-  leaks="$(app_files | grep -E '\.(ts|tsx|mts|cts)$' | grep -vE '\.d\.[cm]?ts$' || true)"
-  [[ -z ${leaks} ]] && ok "${name}: no TypeScript sources" || not_ok "${name}: sources: $(head -5 <<<"${leaks}" | tr '\n' ' ')"
-  leaks="$(grep -E '(^|/)(\.git|\.data|\.npmrc|\.secretlintrc[^/]*|id_rsa[^/]*|[^/]+\.(pem|key))$|^run/secrets|^app/\.env' "${WORK}/${name}.lst" | grep -vE '^(usr|etc)/' || true)"
-  [[ -z ${leaks} ]] && ok "${name}: no .git, data dir, npmrc, key or build secret" || not_ok "${name}: ${leaks//$'\n'/ }"
+  layer_paths "${img}" >"${WORK}/${name}.layers.lst"
+  leak_scan "${WORK}/${name}.layers.lst" >"${WORK}/${name}.leaks"
+  for kind in env map test source secret; do
+    leaks="$(awk -v k="${kind}" '$1 == k { print $2 }' "${WORK}/${name}.leaks" | head -5 | tr '\n' ' ')"
+    [[ -z ${leaks} ]] && ok "${name}: no ${LEAK_KINDS[${kind}]} in any layer" || not_ok "${name}: ${LEAK_KINDS[${kind}]}: ${leaks}"
+  done
   if [[ -n ${ca_sha} ]]; then
     mkdir -p "${WORK}/${name}-fs" && tar -C "${WORK}/${name}-fs" -xf "${WORK}/${name}.tar" app 2>/dev/null || true
     hit="$(find "${WORK}/${name}-fs" -type f -size "$(stat -c %s "${ca_bundle}")c" -exec sha256sum {} + 2>/dev/null | grep "${ca_sha}" || true)"
@@ -219,7 +271,7 @@ for img in "${BACKEND_IMAGE}" "${FRONTEND_IMAGE}"; do
     ok "${name}: docker history holds no secret and no build-stage step (multi-stage)"
   fi
   n_total="$(wc -l <"${WORK}/${name}.lst")"
-  echo "    ${name}: ${n_total} paths in the image, $(grep -c '^app/' "${WORK}/${name}.lst") under /app"
+  echo "    ${name}: ${n_total} paths in the image, $(grep -c '^app/' "${WORK}/${name}.lst") under /app; $(wc -l <"${WORK}/${name}.layers.lst") paths over all layers"
   rm -f "${WORK}/${name}.tar"
 done
 grep -q '^app/backend/dist/server.js$' "${WORK}/todo-backend.lst" && grep -q '^app/backend/drizzle/meta/_journal.json$' "${WORK}/todo-backend.lst" \
