@@ -117,23 +117,21 @@ fi
 iptables_cleanup() {
   local cmd=$1 table line chain
   command -v "${cmd}" >/dev/null 2>&1 || return 0
+  ours() { "${cmd}-save" -t "${table}" 2>/dev/null | sed -n 's/^:\(\(KUBE-\|CNI-\)[^ ]*\) .*/\1/p'; }
   for table in filter nat mangle raw; do
     "${cmd}-save" -t "${table}" >/dev/null 2>&1 || continue
     while IFS= read -r line; do
       eval "${cmd} -w -t ${table} -D ${line#-A }" 2>/dev/null || true
-    done < <("${cmd}-save" -t "${table}" | grep -E '^-A ' | grep -vE '^-A (KUBE-|CNI-)' | grep -E -- '-j (KUBE-|CNI-)')
-    for chain in $("${cmd}-save" -t "${table}" | sed -n 's/^:\(\(KUBE-\|CNI-\)[^ ]*\) .*/\1/p'); do
-      "${cmd}" -w -t "${table}" -F "${chain}" 2>/dev/null || true
-    done
-    for chain in $("${cmd}-save" -t "${table}" | sed -n 's/^:\(\(KUBE-\|CNI-\)[^ ]*\) .*/\1/p'); do
-      "${cmd}" -w -t "${table}" -X "${chain}" 2>/dev/null || true
-    done
+    done < <("${cmd}-save" -t "${table}" 2>/dev/null | grep -E '^-A ' | grep -vE '^-A (KUBE-|CNI-)' | grep -E -- '-j (KUBE-|CNI-)')
+    for chain in $(ours); do "${cmd}" -w -t "${table}" -F "${chain}" 2>/dev/null || true; done
+    for chain in $(ours); do "${cmd}" -w -t "${table}" -X "${chain}" 2>/dev/null || true; done
   done
 }
 iptables_cleanup iptables
 iptables_cleanup ip6tables
-iptables_cleanup iptables-legacy
-iptables_cleanup ip6tables-legacy
+# Only when legacy tables exist: merely listing them with the legacy tools would create them.
+[[ -s /proc/net/ip_tables_names ]] && iptables_cleanup iptables-legacy
+[[ -s /proc/net/ip6_tables_names ]] && iptables_cleanup ip6tables-legacy
 if command -v nft >/dev/null 2>&1; then
   for family in ip ip6; do
     nft delete table "${family}" kube-proxy 2>/dev/null || true
