@@ -18,6 +18,7 @@ npm run -s build -w packages/contract
 
 current="secret scan"; step "$current"
 bash scripts/secret-scan.sh
+bash tests/images/secret-scan.test.sh   # the scanner itself catches a secret committed then deleted
 
 current="type checks"; step "$current"
 npm run -s typecheck -w backend
