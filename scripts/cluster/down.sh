@@ -22,6 +22,7 @@ case ${1:-} in
   *) kube::die "unknown argument '$1' (usage: $0 [--purge])" ;;
 esac
 kube::require_root
+kube::serialize cluster "$0" "$@"
 START=${SECONDS}
 
 KUBECTL_BIN="$(kube::k8s_bin kubectl)"

@@ -125,3 +125,21 @@ kube::module_dir() {
   [[ -d ${dir} ]] || kube::die "could not fetch $1 from the Go module proxy"
   printf '%s' "${dir}"
 }
+
+# kube::serialize NAME "$0" "$@": re-executes the calling script under flock(1) on
+# $LOCKS/NAME.lock unless this process tree already holds it. The lock is held by the flock
+# process itself (-o), so the daemons up.sh starts never inherit it.
+# up.sh, down.sh and test entry points (tests/cluster/run.sh) all take the lock "cluster":
+# a suite holds it from its up to its down, so a down.sh started elsewhere waits for the
+# suite to finish instead of pulling the cluster from under it. A suite of your own that
+# calls up.sh ... down.sh should start with: kube::serialize cluster "$0" "$@"
+kube::serialize() {
+  local name=$1; shift
+  local var="TODO_CLUSTER_LOCK_${name//[^A-Za-z0-9]/_}"
+  [[ -n ${!var:-} ]] && return 0
+  mkdir -p "${LOCKS}"
+  local lock="${LOCKS}/${name}.lock"
+  flock -n "${lock}" true || kube::log "waiting for ${lock}: another ${name} holds the cluster"
+  export "${var}=1"
+  exec flock -o "${lock}" "$@"
+}

@@ -24,6 +24,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "${SCRIPT_DIR}/lib.sh"
 
 kube::require_root
+kube::serialize cluster "$0" "$@"
 START=${SECONDS}
 
 # fail COMPONENT MESSAGE: the component's log, then the cluster's state, then exit.
@@ -63,6 +64,14 @@ write_config() {
   if cmp -s "${tmp}" "$1"; then rm -f "${tmp}"; else mv -f "${tmp}" "$1"; fi
 }
 
+# Ports each component listens on: a port already taken means another cluster (or a stale
+# process) is there, and starting would only make the new component die or, worse, let the
+# readiness check talk to the stranger.
+declare -A PORTS=(
+  [etcd]="2379 2380 2381" [kube-apiserver]="6443" [kube-controller-manager]="10257"
+  [kube-scheduler]="10259" [kubelet]="10248 10250" [kube-proxy]="10249 10256"
+)
+
 # start NAME COMMAND...: runs a component detached, logging to $LOG_DIR/NAME.log, unless the
 # process recorded in $PID_DIR/NAME.pid is still alive.
 start() {
@@ -71,6 +80,11 @@ start() {
     kube::log "${name}: running (PID $(cat "${PID_DIR}/${name}.pid"))"
     return 0
   fi
+  local port holder
+  for port in ${PORTS[${name}]:-}; do
+    holder="$(ss -Hltnp "sport = :${port}" 2>/dev/null)"
+    [[ -z ${holder} ]] || kube::die "${name} cannot start: port ${port} is taken (${holder//$'\n'/; }); is another cluster running? Try scripts/cluster/down.sh"
+  done
   kube::log "${name}: starting"
   printf '\n===== %s start %s =====\n' "$(date -u +%FT%TZ)" "${name}" >>"${LOG_DIR}/${name}.log"
   setsid nohup "$@" >>"${LOG_DIR}/${name}.log" 2>&1 </dev/null &
@@ -86,6 +100,7 @@ ready() {
     ((SECONDS < deadline)) || fail "${name}" "${name} not ready after ${timeout}s"
     sleep 0.5
   done
+  kube::pid_alive "${name}" || fail "${name}" "${name} exited right after answering (see ${LOG_DIR}/${name}.log)"
   kube::log "${name}: ready ($((SECONDS - START))s)"
 }
 

@@ -25,7 +25,10 @@ esac
 
 own_cluster=true
 [[ -n ${KUBECONFIG:-} && ${KUBECONFIG} != "${KUBECONFIG_OUT}" ]] && own_cluster=false
-${own_cluster} && kube::require_root
+if ${own_cluster}; then
+  kube::require_root
+  kube::serialize cluster "$0" "$@"
+fi
 
 declare -A took=()
 timed() {
