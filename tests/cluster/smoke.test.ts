@@ -166,7 +166,9 @@ describe('test cluster smoke suite (issue 8)', () => {
       });
       const deploy = await kubectlJson<{ status: { readyReplicas?: number } }>([...ns, 'get', 'deployment', release]);
       assert.equal(deploy.status.readyReplicas, 1, 'helm --wait returned before the Deployment was Ready');
-      const hello = await getHello(`http://${await clusterIP(release)}/`);
+      // Ready pods reach the Service's endpoints (and kube-proxy's rules) a moment later.
+      const ip = await clusterIP(release);
+      const hello = await waitFor(`Service ${release} to answer`, () => getHello(`http://${ip}/`), 15_000, 200);
       assert.equal(hello.name, release);
       const status = JSON.parse(await check(helm, ['status', release, ...ns, '-o', 'json'])) as { info: { status: string } };
       assert.equal(status.info.status, 'deployed');
