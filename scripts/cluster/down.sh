@@ -81,7 +81,7 @@ stop containerd 15
 our_shims() {
   local p
   for p in /proc/[0-9]*; do
-    { tr '\0' ' ' <"${p}/cmdline"; } 2>/dev/null | grep -q -- "-address ${CONTAINERD_SOCK} " && echo "${p#/proc/}"
+    [[ $({ tr '\0' ' ' <"${p}/cmdline"; } 2>/dev/null) == *"-address ${CONTAINERD_SOCK} "* ]] && echo "${p#/proc/}"
   done
   return 0
 }

@@ -122,7 +122,8 @@ iptables -P FORWARD ACCEPT
 if ! ip link show "${BRIDGE}" >/dev/null 2>&1; then
   ip link add "${BRIDGE}" type bridge
 fi
-ip addr show dev "${BRIDGE}" | grep -q "inet ${NODE_IP}/24" || ip addr add "${NODE_IP}/24" dev "${BRIDGE}"
+# (String match, not `| grep -q`: with pipefail an early grep exit fails the pipeline.)
+[[ $(ip -4 -o addr show dev "${BRIDGE}") == *"inet ${NODE_IP}/24 "* ]] || ip addr add "${NODE_IP}/24" dev "${BRIDGE}"
 ip link set "${BRIDGE}" up
 
 write_config "${CNI_CONF_DIR}/10-${CNI_NETWORK}.conflist" <<EOF

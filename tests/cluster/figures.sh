@@ -26,7 +26,7 @@ cluster_rss_mib() {
   local roots=() f p
   for f in "${PID_DIR}"/*.pid; do roots+=("$(cat "${f}")"); done
   for p in /proc/[0-9]*; do
-    { tr '\0' ' ' <"${p}/cmdline"; } 2>/dev/null | grep -q -- "-address ${CONTAINERD_SOCK} " && roots+=("${p#/proc/}")
+    [[ $({ tr '\0' ' ' <"${p}/cmdline"; } 2>/dev/null) == *"-address ${CONTAINERD_SOCK} "* ]] && roots+=("${p#/proc/}")
   done
   ps -eo pid=,ppid=,rss= | awk -v roots="${roots[*]}" '
     BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) mark[r[i]] = 1 }
