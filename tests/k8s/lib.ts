@@ -282,9 +282,10 @@ export async function todoJourney(opts: { host?: string; base?: string } = {}): 
 export async function shownEnvironmentName(opts: { host?: string } = {}): Promise<string> {
   const a = await http('/sign-in', opts);
   if (a.status !== 200) throw new Error(`GET /sign-in answered ${a.status}`);
-  const m = /data-testid="env-badge"[^>]*>([\s\S]*?)<\/span>/.exec(a.body);
-  if (!m?.[1]) throw new Error('no env-badge in the page');
-  return m[1].replace(/<[^>]+>/g, '').replace(/<!--.*?-->/g, '').replace('Environment:', '').trim();
+  // <span data-testid="env-badge"><span class="visually-hidden">Environment: </span>NAME</span>
+  const m = /data-testid="env-badge"[^>]*>(?:\s*<span[^>]*>[^<]*<\/span>)?([\s\S]*?)<\/span>/.exec(a.body);
+  if (m?.[1] === undefined) throw new Error('no env-badge in the page');
+  return m[1].replace(/<!--[\s\S]*?-->/g, '').replace(/<[^>]+>/g, '').trim();
 }
 
 // ---------------------------------------------------------------------------------------------
