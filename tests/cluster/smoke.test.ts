@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HELM3, HELM4, apply, check, getHello, kubectl, kubectlJson, waitFor, type Hello } from './lib.js';
 import {
+  INGRESS_HOST,
   NAMESPACE,
   ROUTE_HOST,
   helloDeployment,
@@ -115,12 +116,12 @@ describe('test cluster smoke suite (issue 8)', () => {
 
   test('the Ingress sends / and /api to two different Services through http://127.0.0.1', async () => {
     const web = await waitFor('the Ingress to route / to hello-web', async () => {
-      const h = await getHello('http://127.0.0.1/');
+      const h = await getHello('http://127.0.0.1/', INGRESS_HOST);
       return h.name === 'hello-web' ? h : false;
     }, 60_000);
     assert.equal(web.path, '/');
     const api = await waitFor('the Ingress to route /api to hello-api', async () => {
-      const h = await getHello('http://127.0.0.1/api/v1/items?x=1');
+      const h = await getHello('http://127.0.0.1/api/v1/items?x=1', INGRESS_HOST);
       return h.name === 'hello-api' ? h : false;
     }, 30_000);
     assert.equal(api.path, '/api/v1/items?x=1', 'the Ingress must pass the path through unchanged');
@@ -140,8 +141,8 @@ describe('test cluster smoke suite (issue 8)', () => {
       return h.name === 'hello-route' ? h : false;
     }, 30_000);
     assert.equal(hello.host, ROUTE_HOST);
-    // Without the Host header the same request is the Ingress's: the route is what chose the backend.
-    assert.equal((await getHello('http://127.0.0.1/via-gateway')).name, 'hello-web');
+    // With the Ingress's host name the same request goes elsewhere: the route chose the backend.
+    assert.equal((await getHello('http://127.0.0.1/via-gateway', INGRESS_HOST)).name, 'hello-web');
   });
 
   test('a failing liveness probe makes the kubelet restart the container', async () => {

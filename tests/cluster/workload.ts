@@ -3,7 +3,12 @@
 export const NAMESPACE = 'cluster-smoke';
 /** The Gateway that scripts/cluster/up.sh creates for HTTPRoutes (docs/testing.md). */
 export const GATEWAY = { name: 'traefik-gateway', namespace: 'traefik', sectionName: 'web' } as const;
-/** Host name the HTTPRoute matches; resolved by nobody, sent as the Host header to 127.0.0.1. */
+/**
+ * Host names the Ingress and the HTTPRoute match: resolved by nobody, sent as the Host header
+ * to 127.0.0.1. A host of its own keeps the suite clear of any catch-all Ingress another suite
+ * may have on the same cluster.
+ */
+export const INGRESS_HOST = 'hello.cluster-smoke.test';
 export const ROUTE_HOST = 'hello-route.cluster-smoke.test';
 
 export function helloImage(): string {
@@ -75,6 +80,7 @@ export function ingress(): object {
     spec: {
       rules: [
         {
+          host: INGRESS_HOST,
           http: {
             paths: [
               { path: '/api', pathType: 'Prefix', backend: backend('hello-api') },
