@@ -70,7 +70,7 @@ install_bin() {
   mv -f "${BIN}/.$2-$3.tmp" "${BIN}/$2-$3"
 }
 
-# module_dir MODULE@VERSION -> the module's extracted source directory in the module cache.
+# module_gomod MODULE@VERSION -> the path of the module's go.mod in the module cache.
 module_gomod() { go mod download -json "$1" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p'; }
 
 build_kubernetes() {
