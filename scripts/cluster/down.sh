@@ -160,7 +160,8 @@ for f in "${PID_DIR}"/*.pid; do
 done
 [[ -n $(our_shims) ]] && leftovers+=("containerd shims: $(our_shims | tr '\n' ' ')")
 [[ -n $(our_mounts) ]] && leftovers+=("mounts: $(our_mounts | tr '\n' ' ')")
-compgen -G "/run/netns/cni-*" >/dev/null && leftovers+=("netns: $(ls /run/netns | grep '^cni-' | tr '\n' ' ')")
+netns_left=(/run/netns/cni-*)
+[[ -e ${netns_left[0]} ]] && leftovers+=("netns: ${netns_left[*]}")
 ip link show "${BRIDGE}" >/dev/null 2>&1 && leftovers+=("link ${BRIDGE}")
 for cmd in iptables ip6tables; do
   n="$("${cmd}-save" 2>/dev/null | grep -cE '(KUBE-|CNI-)' || true)"

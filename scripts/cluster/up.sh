@@ -47,7 +47,13 @@ kube::ensure_commands \
 "${SCRIPT_DIR}/build.sh"
 "${SCRIPT_DIR}/images.sh"
 
-for c in "${K8S_COMPONENTS[@]}"; do declare "BIN_${c//-/_}=$(kube::k8s_bin "${c}")"; done
+BIN_kube_apiserver="$(kube::k8s_bin kube-apiserver)"
+BIN_kube_controller_manager="$(kube::k8s_bin kube-controller-manager)"
+BIN_kube_scheduler="$(kube::k8s_bin kube-scheduler)"
+BIN_kube_proxy="$(kube::k8s_bin kube-proxy)"
+BIN_kubeadm="$(kube::k8s_bin kubeadm)"
+BIN_kubelet="$(kube::k8s_bin kubelet)"
+BIN_kubectl="$(kube::k8s_bin kubectl)"
 ETCD_BIN="$(kube::bin etcd "${ETCD_VERSION}")"
 KUBECTL=(env -u KUBECONFIG "${BIN_kubectl}" --kubeconfig "${KUBE_DIR}/super-admin.conf")
 

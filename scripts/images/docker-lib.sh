@@ -29,8 +29,8 @@ ensure_docker() {
   docker_lib::log "starting dockerd (log: ${cache}/logs/dockerd.log)"
   nohup dockerd >"${cache}/logs/dockerd.log" 2>&1 </dev/null &
   echo $! >"${cache}/logs/dockerd.pid"
-  local i
-  for i in $(seq 1 60); do
+  local _
+  for _ in $(seq 1 60); do
     "${DOCKER}" info >/dev/null 2>&1 && { docker_lib::log "dockerd is up (PID $(cat "${cache}/logs/dockerd.pid"))"; return 0; }
     kill -0 "$(cat "${cache}/logs/dockerd.pid")" 2>/dev/null || break
     sleep 1
