@@ -140,7 +140,7 @@ kube::serialize() {
   [[ -n ${!var:-} ]] && return 0
   mkdir -p "${LOCKS}"
   local lock="${LOCKS}/${name}.lock"
-  flock -n "${lock}" true || kube::log "waiting for ${lock}: another ${name} holds the cluster"
+  flock -n "${lock}" true || kube::log "waiting for ${lock}: another session is using the cluster"
   export "${var}=1"
   exec flock -o "${lock}" "$@"
 }
