@@ -145,6 +145,13 @@ if [[ -f ${CLUSTER}/forward-policy ]]; then
   rm -f "${CLUSTER}/forward-policy"
 fi
 
+# Logs of the pods that are gone: the kubelet writes them to fixed host paths and would have
+# removed them itself on its next garbage collection. Only this cluster's kubelet runs here.
+for link in /var/log/containers/*.log; do
+  [[ -L ${link} && $(readlink "${link}") == /var/log/pods/* ]] && rm -f "${link}"
+done
+rm -rf /var/log/pods/*
+
 # Address reservations and CNI result caches of the sandboxes that are gone.
 rm -rf "${CNI_IPAM_DIR:?}/${CNI_NETWORK}" /var/lib/cni/results/"${CNI_NETWORK}"-* "${RUN_ROOT}"
 if ${purge}; then

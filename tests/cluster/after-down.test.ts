@@ -1,7 +1,7 @@
 // After scripts/cluster/down.sh: nothing of the cluster may remain on the host. Checked here
 // independently of down.sh's own check, from what the kernel reports. Run by tests/cluster/run.sh.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CACHE, httpGet, run } from './lib.js';
@@ -47,6 +47,11 @@ describe('after down.sh nothing of the cluster is left (issue 8)', () => {
     const r = await run('ip', ['netns', 'list']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('cni-')), []);
+  });
+
+  test('no pod log directory remains', () => {
+    const left = existsSync('/var/log/pods') ? readdirSync('/var/log/pods') : [];
+    assert.deepEqual(left, []);
   });
 
   test(`the ${BRIDGE} bridge is gone`, () => {
