@@ -43,9 +43,10 @@ describe('helm install (T016, T017, T041, T042)', () => {
   });
 
   test('helm test passes (the chart tests itself through both Services)', async () => {
-    const out = await helm(['test', RELEASE, '-n', NS, '--logs', '--timeout', '3m'], { timeoutMs: 200_000 });
-    assert.match(out, /Phase:\s+Succeeded/);
+    // No --logs: the chart deletes test pods that succeeded (hook-succeeded), so Helm could not
+    // fetch their logs; a failed one stays for `kubectl logs`.
+    const out = await helm(['test', RELEASE, '-n', NS, '--timeout', '3m'], { timeoutMs: 200_000 });
+    assert.equal((out.match(/Phase:\s+Succeeded/g) ?? []).length, 2, out);
     assert.doesNotMatch(out, /Phase:\s+Failed/);
-    assert.doesNotMatch(out, /^FAIL/m);
   });
 });
