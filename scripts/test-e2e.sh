@@ -19,7 +19,7 @@ current="image tests on a real Docker engine"; step "$current"
 bash tests/images/run.sh
 
 current="test cluster smoke suite"; step "$current"
-bash tests/cluster/run.sh
+npm run -s test:cluster
 
 current="the app on Kubernetes"; step "$current"
 bash scripts/e2e/run.sh

@@ -10,7 +10,7 @@
 # Output: $CACHE/bin/<name>-<version> (CACHE=${TODO_APP_CACHE:-~/.cache/todo-app}). A binary
 # that already exists is never rebuilt, so a warm run builds nothing and takes a second.
 # Each build holds flock $CACHE/locks/<name>-<version>.lock, so concurrent builders (two
-# shells, or scripts/tools/ installing helm) wait for each other instead of colliding.
+# shells, or this and scripts/tools/install.sh) wait for each other instead of colliding.
 # Cold, everything is ~30 CPU-minutes on 2 cores; the Go build cache is kept between runs.
 set -o errexit -o nounset -o pipefail
 
@@ -172,17 +172,9 @@ build_traefik() {
   install_bin "${dir}/out/traefik" traefik "${v}"
 }
 
-# helm MAJOR VERSION: helm prints only its minor unless the version variable is stamped.
-build_helm_major() {
-  local major=$1 v=$2 dir="${WORK}/helm-$2"
-  mkdir -p "${dir}"
-  (cd "${dir}" && GOBIN="${dir}/out" nicely go install -trimpath \
-    -ldflags "-s -w -X helm.sh/helm/${major}/internal/version.version=${v} -X helm.sh/helm/${major}/internal/version.gitTreeState=clean" \
-    "helm.sh/helm/${major}/cmd/helm@${v}")
-  install_bin "${dir}/out/helm" helm "${v}"
-}
-build_helm3() { build_helm_major v3 "$1"; }
-build_helm4() { build_helm_major v4 "$1"; }
+# helm is built by the project's one tool installer (it stamps the version and, for helm 3,
+# the Kubernetes version it renders for offline), under the same cache path and lock.
+build_helm() { "${REPO_ROOT}/scripts/tools/install.sh" "$1"; }
 
 build_target() {
   case $1 in
@@ -194,8 +186,7 @@ build_target() {
     pause) build_locked pause "${PAUSE_VERSION}" build_pause "$(kube::bin pause "${PAUSE_VERSION}")" ;;
     coredns) build_locked coredns "${COREDNS_VERSION}" build_coredns "$(kube::bin coredns "${COREDNS_VERSION}")" ;;
     traefik) build_locked traefik "${TRAEFIK_VERSION}" build_traefik "$(kube::bin traefik "${TRAEFIK_VERSION}")" ;;
-    helm3) build_locked helm "${HELM3_VERSION}" build_helm3 "$(kube::bin helm "${HELM3_VERSION}")" ;;
-    helm4) build_locked helm "${HELM4_VERSION}" build_helm4 "$(kube::bin helm "${HELM4_VERSION}")" ;;
+    helm3 | helm4) build_helm "$1" ;;
     *) kube::die "unknown build target '$1' (known: ${ALL_TARGETS[*]})" ;;
   esac
 }
