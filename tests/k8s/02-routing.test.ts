@@ -7,7 +7,6 @@ import { describe, test } from 'node:test';
 import { HEALTH_PATH, HealthOk, IMAGE_BACKEND, LIVENESS_PATH, READINESS_PATH } from '@todo/contract';
 import {
   BACKEND,
-  KUBECTL,
   NS,
   RELEASE,
   ROUTE_HOST,
@@ -15,8 +14,8 @@ import {
   health,
   helmUpgrade,
   http,
+  kubectl,
   kubectlJson,
-  run,
   todoJourney,
   waitFor,
 } from './lib.js';
@@ -62,16 +61,26 @@ describe('/api/v1/health via the backend Service, from a pod (T030)', () => {
   test('a client pod in the namespace reaches the Service by name', async () => {
     const name = `e2e-client-${randomBytes(3).toString('hex')}`;
     const script = `const r = await fetch('http://${BACKEND}${HEALTH_PATH}'); console.log('RESULT ' + r.status + ' ' + await r.text());`;
-    const r = await run(KUBECTL, [
+    // Not `run --rm -i`: attaching races a container this short and can lose its output.
+    await kubectl([
       '-n', NS, 'run', name, `--image=${IMAGE_BACKEND}:${VERSION}`, '--image-pull-policy=IfNotPresent',
-      '--restart=Never', '--labels=e2e-client=true', '--rm', '-i', '--quiet', '--pod-running-timeout=2m',
-      '--command', '--', 'node', '--input-type=module', '-e', script,
-    ], { timeoutMs: 180_000 });
-    const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    assert.ok(line, `no result from the client pod (exit ${r.code}): ${r.stderr} ${r.stdout}`);
-    const [, status, ...rest] = line.split(' ');
-    assert.equal(status, '200');
-    HealthOk.parse(JSON.parse(rest.join(' ')));
+      '--restart=Never', '--labels=e2e-client=true', '--command', '--', 'node', '--input-type=module', '-e', script,
+    ]);
+    try {
+      const phase = await waitFor('the client pod to finish', async () => {
+        const p = await kubectlJson<any>(['-n', NS, 'get', 'pod', name]);
+        return ['Succeeded', 'Failed'].includes(p.status.phase) && p.status.phase;
+      }, 120_000);
+      const logs = await kubectl(['-n', NS, 'logs', name]);
+      assert.equal(phase, 'Succeeded', logs);
+      const line = logs.split('\n').find((l) => l.startsWith('RESULT '));
+      assert.ok(line, `no result from the client pod: ${logs}`);
+      const [, status, ...rest] = line.split(' ');
+      assert.equal(status, '200');
+      HealthOk.parse(JSON.parse(rest.join(' ')));
+    } finally {
+      await kubectl(['-n', NS, 'delete', 'pod', name, '--wait=false']);
+    }
   });
 });
 
