@@ -20,6 +20,7 @@ import {
   signUp,
   sleep,
   steadyLoad,
+  waitFor,
   waitForDeployment,
   type LoadResult,
 } from './lib.js';
@@ -76,8 +77,11 @@ describe('rollouts under steady traffic', () => {
     const results = await underLoad(async () => {
       seconds = await helmUpgrade(['--set', 'environmentName=e2e-renamed']);
     });
-    const newPods = [...(await podNames('backend')), ...(await podNames('frontend'))];
-    assert.equal(newPods.filter((p) => oldPods.includes(p)).length, 0, 'every pod was replaced');
+    // --wait returns once the new pods are Ready; the old ones may still be draining.
+    await waitFor('the old pods to be gone', async () => {
+      const now = [...(await podNames('backend')), ...(await podNames('frontend'))];
+      return now.filter((p) => oldPods.includes(p)).length === 0;
+    }, 90_000);
     assert.equal(await shownEnvironmentName(), 'e2e-renamed');
     const cm = await kubectlJson<any>(['-n', NS, 'get', 'configmap', '-l', 'app.kubernetes.io/component=frontend']);
     assert.ok(cm.items.some((c: any) => Object.values(c.data ?? {}).includes('e2e-renamed')), 'the frontend ConfigMap holds the new name');
