@@ -1,7 +1,7 @@
 // `helm uninstall` (the guide's last step, run as written) leaves no resource of the release.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { NS, RELEASE, REPO_ROOT, check, kubectl } from './lib.js';
+import { NS, RELEASE, REPO_ROOT, check, kubectl, waitFor } from './lib.js';
 
 async function listable(namespaced: boolean): Promise<string[]> {
   const out = await kubectl(['api-resources', '--verbs=list', `--namespaced=${namespaced}`, '-o', 'name']);
@@ -13,7 +13,14 @@ describe('helm uninstall', () => {
   test('leaves no resource of the release behind', { timeout: 300_000 }, async () => {
     await check('bash', [`${REPO_ROOT}/scripts/e2e/deploy.sh`, 'uninstall'], { timeoutMs: 240_000 });
     const selector = `app.kubernetes.io/instance=${RELEASE}`;
-    const left = await kubectl(['-n', NS, 'get', (await listable(true)).join(','), '-l', selector, '-o', 'name', '--ignore-not-found']);
+    const kinds = (await listable(true)).join(',');
+    // --wait covers the release's own objects; their pods then drain (preStop pause, graceful
+    // shutdown) within terminationGracePeriodSeconds and must be gone after that.
+    let left = '';
+    await waitFor('every object of the release to be gone', async () => {
+      left = await kubectl(['-n', NS, 'get', kinds, '-l', selector, '-o', 'name', '--ignore-not-found']);
+      return left.trim() === '';
+    }, 90_000, 2000).catch(() => undefined);
     assert.equal(left.trim(), '', `namespaced objects of the release remain:\n${left}`);
     const clusterLeft = await kubectl(['get', (await listable(false)).join(','), '-l', selector, '-o', 'name', '--ignore-not-found']);
     assert.equal(clusterLeft.trim(), '', `cluster-wide objects of the release remain:\n${clusterLeft}`);
