@@ -37,6 +37,9 @@ npm test -w frontend
 current="manifest and chart contract tests"; step "$current"
 bash tests/contract/run.sh
 
+current="the Minikube guide is the one the e2e executes"; step "$current"
+npx --no-install node --import tsx --test tests/k8s/guide.test.ts
+
 current="browser end-to-end tests"; step "$current"
 command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium (scripts/ensure-system-packages.sh does it)" >&2; exit 1; }
 npx --no-install node --import tsx --test --test-concurrency=1 tests/e2e/*.e2e.test.ts
