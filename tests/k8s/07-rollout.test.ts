@@ -99,8 +99,16 @@ describe('rollouts under steady traffic', () => {
       ['backend', IMAGE_BACKEND],
       ['frontend', IMAGE_FRONTEND],
     ] as const) {
-      for (const p of await pods(NS, component)) assert.equal(p.spec.containers[0]?.image, `${image}:${UPGRADE_TAG}`, p.metadata.name);
+      // Old pods that are still draining (preStop + graceful shutdown) carry a deletion
+      // timestamp; every pod that is not on its way out must run the new tag.
+      const live = (await pods(NS, component)).filter((p) => !p.metadata.deletionTimestamp);
+      assert.ok(live.length > 0, `no live ${component} pod`);
+      for (const p of live) assert.equal(p.spec.containers[0]?.image, `${image}:${UPGRADE_TAG}`, p.metadata.name);
     }
+    await waitFor('the old pods to finish draining', async () => {
+      const all = [...(await pods(NS, 'backend')), ...(await pods(NS, 'frontend'))];
+      return all.every((p) => p.spec.containers[0]?.image?.endsWith(`:${UPGRADE_TAG}`));
+    }, 90_000);
     console.log(`image upgrade rolled out in ${seconds}s`);
     recordFigure('upgrade image tag', { seconds, rate: RATE, ...assertNoFailure('the image upgrade', results) });
   });

@@ -109,7 +109,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 // Pods and workloads
 
 export interface Pod {
-  metadata: { name: string; labels?: Record<string, string>; uid: string; creationTimestamp: string };
+  metadata: { name: string; labels?: Record<string, string>; uid: string; creationTimestamp: string; deletionTimestamp?: string };
   spec: { containers: { name: string; image: string; env?: { name: string; value?: string; valueFrom?: any }[] }[] };
   status: {
     phase: string;
