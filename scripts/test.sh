@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything that needs no Docker and no cluster.
 #   1. secret scan of the work tree and the whole git history (FR-020, SC-007)
-#   2. type checks of the three workspaces
+#   2. type checks of the three workspaces and of the proving ground (harness/, tests/)
 #   3. backend unit + API tests, on PGlite AND on a real PostgreSQL (Debian's, started here)
 #   4. frontend tests (the /api forwarding against real local servers, UI logic)
 #   5. static tests of the Kubernetes manifests and the Helm chart (tests/contract)
@@ -23,6 +23,10 @@ bash tests/images/secret-scan.test.sh   # the scanner itself catches a secret co
 current="type checks"; step "$current"
 npm run -s typecheck -w backend
 npm run -s typecheck -w frontend
+npx --no-install tsc -p tsconfig.tests.json   # the proving ground: harness/, tests/, scripts/tools/
+
+current="proving-ground helpers"; step "$current"
+npx --no-install node --import tsx --test harness/test/*.test.ts
 
 current="PostgreSQL for the API tests"; step "$current"
 TEST_DATABASE_URL="$(bash scripts/postgres.sh)"

@@ -1,7 +1,6 @@
 // Helpers for the cluster tests: run kubectl/helm, poll for a condition, make HTTP requests.
 // Paths and versions come from scripts/versions.env and the same cache layout as
 // scripts/cluster/lib.sh, so the tests use the binaries the cluster scripts built.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { homedir } from 'node:os';
@@ -40,41 +39,8 @@ export const KUBECTL = cachedOrPath('kubectl', version('KUBERNETES_VERSION'), 'K
 export const HELM3 = cachedOrPath('helm', version('HELM3_VERSION'), 'HELM3');
 export const HELM4 = cachedOrPath('helm', version('HELM4_VERSION'), 'HELM4');
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command without a shell; never throws for a non-zero exit. */
-export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run ${cmd}: ${err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
-/** Runs a command and returns its stdout; throws with the command and its stderr on failure. */
-export async function check(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}:\n${r.stderr.trim() || r.stdout.trim()}`);
-  }
-  return r.stdout;
-}
+export { check, run, waitFor, type RunResult } from '../../harness/lib/process.js';
+import { check } from '../../harness/lib/process.js';
 
 export const kubectl = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => check(KUBECTL, args, opts);
 
@@ -86,26 +52,6 @@ export async function kubectlJson<T = any>(args: string[]): Promise<T> {
 export async function apply(objects: object[], namespace?: string): Promise<void> {
   const list = { apiVersion: 'v1', kind: 'List', items: objects };
   await kubectl(['apply', ...(namespace ? ['-n', namespace] : []), '-f', '-'], { input: JSON.stringify(list) });
-}
-
-/**
- * Polls fn until it returns a value other than undefined/false, or throws after timeoutMs with
- * the last error or value seen, so that a failure says what was still wrong.
- */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = 'no attempt finished';
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-      last = v;
-    } catch (err) {
-      last = err instanceof Error ? err.message : err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last: ${String(last)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 export interface HttpAnswer {

@@ -2,7 +2,6 @@
 // HTTP to the Ingress on loopback, a user's API journey, steady bounded load, and the
 // figures file. Everything is named by the environment scripts/e2e/lib.sh exports, so the
 // tests run against whatever cluster and namespace the run set up.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -38,71 +37,14 @@ export const FRONTEND = 'todo-app-frontend';
 export const SECRET_NAME = 'todo-app-secrets';
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command without a shell; never throws for a non-zero exit. */
-export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run ${cmd}: ${err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
-/** Runs a command and returns its stdout; throws with the command and its output on failure. */
-export async function check(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) {
-    throw new Error(`${cmd.split('/').pop()} ${args.join(' ')} exited ${r.code}:\n${(r.stderr.trim() + '\n' + r.stdout.trim()).trim()}`);
-  }
-  return r.stdout;
-}
+export { check, run, sleep, waitFor, type RunResult } from '../../harness/lib/process.js';
+import { check, run, sleep, waitFor } from '../../harness/lib/process.js';
 
 export const kubectl = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => check(KUBECTL, args, opts);
 export const helm = (args: string[], opts: { timeoutMs?: number } = {}) => check(HELM, args, opts);
 
 export async function kubectlJson<T = any>(args: string[]): Promise<T> {
   return JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/**
- * Polls fn until it returns something other than undefined/false, or throws after timeoutMs
- * with the last value or error seen, so a failure says what was still wrong.
- */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = 'no attempt finished';
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-      last = v;
-    } catch (err) {
-      last = err instanceof Error ? err.message : err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last: ${String(last)}`);
-    await sleep(everyMs);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
