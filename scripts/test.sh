@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: everything that needs no Docker and no cluster.
-#   1. secret scan of the work tree and the whole git history (FR-020, SC-007)
+#   1. secret scan of the work tree and the whole git history
 #   2. type checks of the three workspaces and of the proving ground (harness/, tests/)
 #   3. backend unit + API tests, on PGlite AND on a real PostgreSQL (Debian's, started here)
 #   4. frontend tests (the /api forwarding against real local servers, UI logic)
@@ -26,7 +26,7 @@ npm run -s typecheck -w frontend
 npx --no-install tsc -p tsconfig.tests.json   # the proving ground: harness/, tests/, scripts/tools/
 
 current="proving-ground helpers"; step "$current"
-npx --no-install node --import tsx --test harness/test/*.test.ts
+npx --no-install node --import tsx --test --test-reporter=./harness/lib/strict-reporter.ts harness/test/*.test.ts
 
 current="PostgreSQL for the API tests"; step "$current"
 TEST_DATABASE_URL="$(bash scripts/postgres.sh)"
@@ -42,10 +42,10 @@ current="manifest and chart contract tests"; step "$current"
 bash tests/contract/run.sh
 
 current="the Minikube guide is the one the e2e executes"; step "$current"
-npx --no-install node --import tsx --test tests/k8s/guide.test.ts
+npx --no-install node --import tsx --test --test-reporter=./harness/lib/strict-reporter.ts tests/k8s/guide.test.ts
 
 current="browser end-to-end tests"; step "$current"
 command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium (scripts/ensure-system-packages.sh does it)" >&2; exit 1; }
-npx --no-install node --import tsx --test --test-concurrency=1 tests/e2e/*.e2e.test.ts
+npx --no-install node --import tsx --test --test-reporter=./harness/lib/strict-reporter.ts --test-concurrency=1 tests/e2e/*.e2e.test.ts
 
 step "npm test passed"

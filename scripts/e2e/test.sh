@@ -13,7 +13,7 @@ set -o errexit -o nounset -o pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The latency figures run late, on the pods the rollouts left at rest, so that a machine too
-# busy to meet SC-003 does not keep the functional tests from running first.
+# busy to meet the latency target does not keep the functional tests from running first.
 ORDER=(01-install 02-routing browser 03-secrets 05-probes 06-database 07-rollout
   08-secret-values 04-performance 09-uninstall 10-manifests)
 
@@ -36,7 +36,7 @@ mkdir -p "${E2E_STATE}"
 cd "${REPO_ROOT}"
 [[ -f packages/contract/dist/index.js ]] || npm run -s build -w packages/contract
 
-node_test() { npx --no-install node --import tsx --test --test-reporter spec --test-concurrency=1 "$@"; }
+node_test() { npx --no-install node --import tsx --test --test-reporter=./harness/lib/strict-reporter.ts --test-concurrency=1 "$@"; }
 
 failed=()
 for name in "${selected[@]}"; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test cluster's smoke suite, end to end (issue 8):
+# The test cluster's smoke suite, end to end:
 #   build (cached) -> hello image -> up -> load -> tests/cluster/smoke.test.ts -> down
 #   -> tests/cluster/after-down.test.ts (nothing of the cluster is left on the host)
 # Exits non-zero on any failure, after printing scripts/cluster/status.sh.
@@ -56,7 +56,7 @@ finish() {
 trap finish EXIT
 
 node_test() {
-  (cd "${REPO_ROOT}" && npx --no-install node --import tsx --test --test-reporter spec "$@")
+  (cd "${REPO_ROOT}" && npx --no-install node --import tsx --test --test-reporter=./harness/lib/strict-reporter.ts "$@")
 }
 
 # ---------------------------------------------------------------------------------------------
