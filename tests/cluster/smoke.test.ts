@@ -1,4 +1,4 @@
-// Smoke suite of the test cluster (issue 8): proves that the cluster of scripts/cluster/up.sh
+// Smoke suite of the test cluster: proves that the cluster of scripts/cluster/up.sh
 // (or any cluster KUBECONFIG points at) really runs pods, Services, DNS, the Ingress and
 // Gateway API controller, probes and Helm. Run through tests/cluster/run.sh, which builds and
 // loads the hello image and sets HELLO_IMAGE. All traffic goes to 127.0.0.1 or to Service IPs.
@@ -41,7 +41,7 @@ async function nodeInPod(script: string): Promise<string> {
   return (await kubectl([...ns, 'exec', await clientPod(), '--', 'node', '-e', script], { timeoutMs: 30_000 })).trim();
 }
 
-describe('test cluster smoke suite (issue 8)', () => {
+describe('test cluster smoke suite', () => {
   before(async () => {
     // A namespace left over from an interrupted run would hide what this run creates.
     await kubectl(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 });
@@ -158,10 +158,13 @@ describe('test cluster smoke suite (issue 8)', () => {
     assert.match(events, /Liveness probe failed: HTTP probe failed with statuscode: 500/);
   });
 
-  for (const [label, helm] of [['helm v3', HELM3], ['helm v4', HELM4]] as const) {
+  for (const [label, helm, major] of [['helm v3', HELM3, 'v3'], ['helm v4', HELM4, 'v4']] as const) {
     test(`${label}: install --wait brings a chart up, uninstall removes it`, async () => {
       const release = `smoke-${label.replace(/\W/g, '')}`;
-      await check(helm, ['version', '--short']);
+      // Both fall back to the `helm` on PATH when nothing is cached: the same binary must not
+      // pass for both majors.
+      const version = (await check(helm, ['version', '--short'])).trim();
+      assert.ok(version.startsWith(`${major}.`), `${helm} is ${version}, not Helm ${major}`);
       await check(helm, ['install', release, CHART_DIR, ...ns, '--set', `image=${helloImage()}`, '--wait', '--timeout', '120s'], {
         timeoutMs: 150_000,
       });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import {
   assertChromium,
@@ -15,7 +15,7 @@ import {
 } from './harness';
 
 /**
- * The browser journey of issue 2 against the app as `npm start` serves it (or BASE_URL):
+ * The browser journey against the app as `npm start` serves it (or BASE_URL):
  * sign up, add three todos, complete one, filter, search, delete one, sign out, sign in, and
  * the data is still there. Steps share one browser and run in order; a failed step fails
  * the run (and the ones after it).
@@ -46,10 +46,11 @@ const isoDate = (offsetDays: number) => {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 };
 
-describe('Todo app in a real browser (issue 2)', { timeout: 20 * 60_000 }, () => {
+describe('Todo app in a real browser', { timeout: 20 * 60_000 }, () => {
   let stack: Stack;
   let context: BrowserContext;
   let page: Page;
+  const pageErrors: string[] = [];
   let userDataDir: string;
   const user = {
     name: 'Ada Lovelace',
@@ -91,7 +92,16 @@ describe('Todo app in a real browser (issue 2)', { timeout: 20 * 60_000 }, () =>
     });
     context.setDefaultTimeout(STEP_TIMEOUT_MS);
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => console.error(`[browser] page error: ${err.message}`));
+    page.on('pageerror', (err) => {
+      console.error(`[browser] page error: ${err.message}`);
+      pageErrors.push(err.message);
+    });
+  });
+
+  // An uncaught error in the page fails the step it happened in, even if the page still looks right.
+  afterEach(() => {
+    const errors = pageErrors.splice(0);
+    assert.deepEqual(errors, [], `uncaught JavaScript errors in the page:\n${errors.join('\n')}`);
   });
 
   after(async () => {

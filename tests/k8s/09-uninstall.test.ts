@@ -16,12 +16,13 @@ describe('helm uninstall', () => {
     const kinds = (await listable(true)).join(',');
     // --wait covers the release's own objects; their pods then drain (preStop pause, graceful
     // shutdown) within terminationGracePeriodSeconds and must be gone after that.
-    let left = '';
+    // No catch: a kubectl that keeps failing fails the test (waitFor rethrows its last error),
+    // where it once left the list empty and passed.
     await waitFor('every object of the release to be gone', async () => {
-      left = await kubectl(['-n', NS, 'get', kinds, '-l', selector, '-o', 'name', '--ignore-not-found']);
-      return left.trim() === '';
-    }, 90_000, 2000).catch(() => undefined);
-    assert.equal(left.trim(), '', `namespaced objects of the release remain:\n${left}`);
+      const left = await kubectl(['-n', NS, 'get', kinds, '-l', selector, '-o', 'name', '--ignore-not-found']);
+      if (left.trim() !== '') throw new Error(`namespaced objects of the release remain:\n${left}`);
+      return true;
+    }, 90_000, 2000);
     const clusterLeft = await kubectl(['get', (await listable(false)).join(','), '-l', selector, '-o', 'name', '--ignore-not-found']);
     assert.equal(clusterLeft.trim(), '', `cluster-wide objects of the release remain:\n${clusterLeft}`);
     const podsLeft = await kubectl(['-n', NS, 'get', 'pods', '-o', 'name']);

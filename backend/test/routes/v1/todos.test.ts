@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import { TITLE_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, PAGE_SIZE_MAX, type Todo } from '@todo/contract';
 import { client, forEachBackend, signUp, useApp } from '../../helper.js';
 
@@ -49,10 +50,16 @@ forEachBackend('/api/v1/todos', (backend) => {
 
   it('updates fields with PATCH, toggles completion back and forth and bumps updatedAt', async () => {
     const todo = (await alice.post(TODOS, { title: 'Call mum', dueDate: '2027-01-01' })).json<Todo>();
+    // Timestamps have millisecond precision: let the clock move so a bump is visible.
+    await setTimeout(5);
     const done = await alice.patch(`${TODOS}/${todo.id}`, { completed: true });
     assert.equal(done.statusCode, 200);
     assert.equal(done.json<Todo>().completed, true);
-    assert.ok(done.json<Todo>().updatedAt >= todo.updatedAt);
+    assert.ok(
+      Date.parse(done.json<Todo>().updatedAt) > Date.parse(todo.updatedAt),
+      `updatedAt ${done.json<Todo>().updatedAt} is not after ${todo.updatedAt}`,
+    );
+    assert.equal(done.json<Todo>().createdAt, todo.createdAt);
     const undone = await alice.patch(`${TODOS}/${todo.id}`, { completed: false });
     assert.equal(undone.json<Todo>().completed, false);
     const edited = await alice.patch(`${TODOS}/${todo.id}`, {
