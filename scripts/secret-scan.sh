@@ -2,7 +2,7 @@
 # Secret scan of the repository: the work tree (tracked and untracked files that git does not
 # ignore) and every file version in the git history (all refs), with secretlint's
 # recommended rule preset (.secretlintrc.json at the root). Exit 1 on any finding, with
-# the secrets masked in the report. FR-020 / SC-007: no secret committed, ever.
+# the secrets masked in the report: no secret committed, ever.
 #
 # Usage: scripts/secret-scan.sh [--repo DIR]     (default: this repository)
 #   A past commit that added a secret and a later one that removed it is still a finding:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the command blocks of docs/deployment.md marked `<!-- e2e-step: NAME -->`, unchanged,
 # against the cluster under test: the deployment guide is what the end-to-end run executes,
-# so it cannot go stale (T043, T047).
+# so it cannot go stale.
 #
 # Usage: scripts/e2e/deploy.sh STEP...     e.g. deploy.sh secret install check
 #   Steps of the guide: cluster build load secret install check uninstall.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Kubernetes end-to-end run of issue 9, in one command (called by `npm run test:e2e`):
+# The Kubernetes end-to-end run, in one command (called by `npm run test:e2e`):
 #
 #   build the two images (docs/deployment.md step `build`), tag them a second time for the
 #   upgrade test -> bring the test cluster up (scripts/cluster/up.sh) -> load the images

@@ -30,7 +30,7 @@ function processesRunningOurBinaries(): string[] {
   return found;
 }
 
-describe('after down.sh nothing of the cluster is left (issue 8)', () => {
+describe('after down.sh nothing of the cluster is left', () => {
   test('no process of the cluster runs', () => {
     assert.deepEqual(processesRunningOurBinaries(), []);
   });

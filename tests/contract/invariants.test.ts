@@ -80,7 +80,7 @@ for (const subject of SUBJECTS) {
   describe(`deployment contract: ${subject.name}`, () => {
     const objs = () => installed(subject.objects());
 
-    it('T009: the Ingress sends /api to the backend and / to the frontend, by prefix, unrewritten', () => {
+    it('the Ingress sends /api to the backend and / to the frontend, by prefix, unrewritten', () => {
       const ings = ofKind(objs(), 'Ingress');
       assert.equal(ings.length, 1);
       const ing = ings[0]!;
@@ -128,7 +128,7 @@ for (const subject of SUBJECTS) {
       }
     });
 
-    it('T026: probes hit the health paths the backend serves, on the port it listens on', () => {
+    it('probes hit the health paths the backend serves, on the port it listens on', () => {
       const b = container(component(objs(), 'Deployment', 'backend'));
       assert.equal(b.livenessProbe.httpGet.path, LIVENESS_PATH, 'liveness checks the process only');
       assert.equal(b.readinessProbe.httpGet.path, READINESS_PATH, 'readiness checks the database');
@@ -145,7 +145,7 @@ for (const subject of SUBJECTS) {
       }
     });
 
-    it('T018: DATABASE_URL, AUTH_SECRET and OPENAI_API_KEY reach the backend only through secretKeyRef', () => {
+    it('DATABASE_URL, AUTH_SECRET and OPENAI_API_KEY reach the backend only through secretKeyRef', () => {
       const b = container(component(objs(), 'Deployment', 'backend'));
       const env = new Map((b.env as Obj[]).map((e) => [e.name, e]));
       const secretNames = new Set<string>();
@@ -171,7 +171,7 @@ for (const subject of SUBJECTS) {
       }
     });
 
-    it('T018: no pod spec and no ConfigMap holds a secret value or a secret variable', () => {
+    it('no pod spec and no ConfigMap holds a secret value or a secret variable', () => {
       const all = installed(subject.objects());
       const pods = [...ofKind(all, 'Deployment'), ...ofKind(subject.objects(), 'Pod')];
       const literals = Object.values(TEST_SECRETS);

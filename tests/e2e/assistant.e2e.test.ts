@@ -17,7 +17,7 @@ import {
 import { assertChromium, CHROMIUM_ARGS, CHROMIUM_PATH, RESULTS_DIR, startStack, type Stack } from './harness';
 
 /**
- * The assistant in a real browser (issue 3): the backend talks to a scripted fake of the
+ * The assistant in a real browser: the backend talks to a scripted fake of the
  * OpenAI API over HTTP; the user asks the chat panel to add a todo and sees it appear in the
  * list without reloading, then asks to complete it. Needs the stack this harness starts (the
  * fake must be reachable from the backend), so it is skipped when BASE_URL names another one.
@@ -37,7 +37,7 @@ async function eventually<T>(what: string, probe: () => Promise<T>, ok: (value: 
   return value;
 }
 
-describe('Assistant chat panel in a real browser (issue 3)', { timeout: 20 * 60_000, skip: external ? 'BASE_URL is set: the fake OpenAI server is not reachable from that stack' : false }, () => {
+describe('Assistant chat panel in a real browser', { timeout: 20 * 60_000, skip: external ? 'BASE_URL is set: the fake OpenAI server is not reachable from that stack' : false }, () => {
   let fake: FakeOpenAI;
   let stack: Stack;
   let context: BrowserContext;
@@ -175,7 +175,7 @@ describe('Assistant chat panel in a real browser (issue 3)', { timeout: 20 * 60_
   });
 });
 
-describe('Assistant panel when the backend has no OPENAI_API_KEY (issue 3)', { timeout: 20 * 60_000, skip: external ? 'BASE_URL is set: this suite starts its own stack' : false }, () => {
+describe('Assistant panel when the backend has no OPENAI_API_KEY', { timeout: 20 * 60_000, skip: external ? 'BASE_URL is set: this suite starts its own stack' : false }, () => {
   let stack: Stack;
   let context: BrowserContext;
   let page: Page;

@@ -23,7 +23,7 @@ g add config.js && g commit -q -m "read the token from the environment"
 
 out="$(bash "${REPO_ROOT}/scripts/secret-scan.sh" --repo "${work}/repo" 2>&1)" && rc=0 || rc=$?
 if [[ ${rc} -ne 0 && ${out} == *config.js* && ${out} == *GitHub* ]]; then
-  ok "a token removed from the work tree is still found in the history (T046 / SC-007)"
+  ok "a token removed from the work tree is still found in the history"
 else
   not_ok "history scan missed the token (exit ${rc}): ${out}"
 fi

@@ -1,12 +1,12 @@
 // helm install with values-dev.yaml (run by scripts/e2e/deploy.sh from docs/deployment.md)
-// gave a deployed release whose two Deployments are 2/2 Ready (T016, T017, T041, T042), and
+// gave a deployed release whose two Deployments are 2/2 Ready, and
 // the chart's own `helm test` passes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { IMAGE_BACKEND, IMAGE_FRONTEND } from '@todo/contract';
 import { BACKEND, FRONTEND, NS, RELEASE, VERSION, helm, isReady, kubectlJson, pods, waitForDeployment } from './lib.js';
 
-describe('helm install (T016, T017, T041, T042)', () => {
+describe('helm install', () => {
   test('the release is deployed from the chart with values-dev.yaml', async () => {
     const status = JSON.parse(await helm(['status', RELEASE, '-n', NS, '-o', 'json']));
     assert.equal(status.info.status, 'deployed');

@@ -1,6 +1,6 @@
 // Through the Ingress on http://127.0.0.1: `/` serves the web app and /api the API, a user
 // manages todos; the same through the chart's optional Gateway API HTTPRoute; and the health
-// endpoint through the backend Service from inside the cluster (T030).
+// endpoint through the backend Service from inside the cluster.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
@@ -35,7 +35,7 @@ async function servesTheApp(host?: string) {
   assert.equal((await http(asset, { host })).status, 200, `GET ${asset}`);
 }
 
-describe('through the Ingress (T016, T017)', () => {
+describe('through the Ingress', () => {
   test('/ serves the web app', () => servesTheApp());
 
   test('/api/v1/health answers the contract shape', async () => {
@@ -57,7 +57,7 @@ describe('through the Ingress (T016, T017)', () => {
   test('a user signs up, adds, completes and deletes todos through the API', () => todoJourney());
 });
 
-describe('/api/v1/health via the backend Service, from a pod (T030)', () => {
+describe('/api/v1/health via the backend Service, from a pod', () => {
   test('a client pod in the namespace reaches the Service by name', async () => {
     const name = `e2e-client-${randomBytes(3).toString('hex')}`;
     const script = `const r = await fetch('http://${BACKEND}${HEALTH_PATH}'); console.log('RESULT ' + r.status + ' ' + await r.text());`;

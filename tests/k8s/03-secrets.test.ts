@@ -1,4 +1,4 @@
-// Secrets (T024): the backend gets DATABASE_URL, AUTH_SECRET and OPENAI_API_KEY from the Secret
+// Secrets: the backend gets DATABASE_URL, AUTH_SECRET and OPENAI_API_KEY from the Secret
 // through secretKeyRef only; no pod spec, `kubectl describe`, Helm release data, ConfigMap,
 // event or log line holds a secret value; and the app really uses them. This is the
 // existingSecret path (values-dev.yaml); 08-secret-values.test.ts covers the chart-made Secret.
@@ -8,7 +8,7 @@ import { SECRET_ENV } from '@todo/contract';
 import { NS, RELEASE, SECRET_NAME, check, health, helm, kubectlJson, signUp } from './lib.js';
 import { assertNoSecret, assertSecretKeyRefs, assertSignedWith, readableOutputs, secretValues } from './secrets.js';
 
-describe('secrets reach the backend through secretKeyRef only (T024, existingSecret)', () => {
+describe('secrets reach the backend through secretKeyRef only (existingSecret)', () => {
   let secret: Awaited<ReturnType<typeof secretValues>>;
   before(async () => {
     secret = await secretValues(NS, SECRET_NAME);

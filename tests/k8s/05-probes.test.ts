@@ -1,4 +1,4 @@
-// Liveness (T031): one backend pod is made to hang — its event loop blocked forever through
+// Liveness: one backend pod is made to hang — its event loop blocked forever through
 // the Node.js inspector, so the process lives but answers nothing — and the kubelet's
 // liveness probe restarts it: restartCount rises, the pod comes back Ready, and the other
 // replica kept serving through the Ingress all along.
@@ -49,7 +49,7 @@ function prober() {
   };
 }
 
-describe('a hung backend is restarted by its liveness probe (T031)', () => {
+describe('a hung backend is restarted by its liveness probe', () => {
   test('restartCount rises, the pod returns Ready, the other replica kept serving', { timeout: 300_000 }, async () => {
     const before = await pods(NS, 'backend');
     assert.equal(before.length, 2);

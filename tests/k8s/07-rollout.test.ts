@@ -1,5 +1,5 @@
 // Changes to a running release under steady, bounded traffic through the Ingress:
-// - ENVIRONMENT_NAME changed with `helm upgrade` rolls the pods and the UI shows it (T025);
+// - ENVIRONMENT_NAME changed with `helm upgrade` rolls the pods and the UI shows it;
 // - `helm upgrade` to a new image tag rolls every pod with zero failed requests;
 // - deleting a backend pod (and a frontend pod) loses no request either.
 import assert from 'node:assert/strict';
@@ -70,7 +70,7 @@ describe('rollouts under steady traffic', () => {
     cookie = user.cookie;
   });
 
-  test('helm upgrade of ENVIRONMENT_NAME rolls the pods and the UI shows the new value (T025)', async () => {
+  test('helm upgrade of ENVIRONMENT_NAME rolls the pods and the UI shows the new value', async () => {
     assert.equal(await shownEnvironmentName(), 'development');
     const oldPods = [...(await podNames('backend')), ...(await podNames('frontend'))];
     let seconds = 0;

@@ -1,4 +1,4 @@
-// The other secrets path (T024): no existingSecret, the values given to Helm and the chart
+// The other secrets path: no existingSecret, the values given to Helm and the chart
 // creating the Secret. The values then live in that Secret (and in Helm's own release
 // record, itself a Secret) — never in a pod spec, a ConfigMap, `kubectl describe` or a log —
 // and the app keeps working with them: the same database, the same session signing key.

@@ -1,4 +1,4 @@
-// Helpers of the Kubernetes end-to-end tests (issue 9): kubectl/helm through child_process,
+// Helpers of the Kubernetes end-to-end tests: kubectl/helm through child_process,
 // HTTP to the Ingress on loopback, a user's API journey, steady bounded load, and the
 // figures file. Everything is named by the environment scripts/e2e/lib.sh exports, so the
 // tests run against whatever cluster and namespace the run set up.

@@ -105,7 +105,7 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
     bob = client(t.app, (await signUp(t.app, 'bob')).cookie);
   });
 
-  it('T-assistant: "add buy milk tomorrow" → add_task → the todo exists via the REST API, due tomorrow', async () => {
+  it('"add buy milk tomorrow" → add_task → the todo exists via the REST API, due tomorrow', async () => {
     let seen: RecordedRequest | undefined;
     fake().script(
       (req) => {

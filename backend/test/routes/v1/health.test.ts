@@ -6,7 +6,7 @@ import { buildApp } from '../../../src/app.js';
 import { backends, client, forEachBackend, signUp, testConfig, useApp } from '../../helper.js';
 import { TcpProxy } from '../../proxy.js';
 
-forEachBackend('health endpoints (FR-009, FR-010, T026, T030)', (backend) => {
+forEachBackend('health endpoints', (backend) => {
   const t = useApp(backend);
 
   it('answers healthy on /health, /health/live and /health/ready without a session', async () => {
