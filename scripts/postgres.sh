@@ -26,7 +26,7 @@ fi
 # The first cluster Debian created (e.g. "15 main"); create one if the package made none.
 read -r VERSION CLUSTER PORT STATUS _ < <(pg_lsclusters --no-header | head -n 1) || true
 if [[ -z "${VERSION:-}" ]]; then
-  VERSION="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+  VERSION="$(basename "$(printf '%s\n' /usr/lib/postgresql/*/ | sort -V | tail -n 1)")"
   CLUSTER=main
   log "creating cluster $VERSION $CLUSTER"
   pg_createcluster "$VERSION" "$CLUSTER" >&2

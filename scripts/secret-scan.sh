@@ -27,6 +27,7 @@ scratch="$(mktemp -d)"
 trap 'rm -rf "${scratch}"' EXIT
 
 # 1. The work tree as it is now, committed or not.
+# shellcheck disable=SC2016  # "$f" belongs to the inner sh, not to this script
 (cd "${target}" && git ls-files -z --cached --others --exclude-standard) \
   | (cd "${target}" && xargs -0 -r sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh) >"${scratch}/tree.lst"
 tree_count="$(tr -cd '\0' <"${scratch}/tree.lst" | wc -c)"

@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { LIVENESS_PATH, READINESS_PATH } from '@todo/contract';
+import { READINESS_PATH } from '@todo/contract';
 import { migrationCount } from '../src/db/migrate.js';
 import { BACKEND_DIR, TEST_AUTH_SECRET, backends, forEachBackend, sessionCookie } from './helper.js';
 

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { digestFile, frontendDir, sourceDigest } from './source-digest.mjs';
 
 // Taken before the build: a source changed while it ran makes the next start build again.
@@ -25,7 +26,7 @@ for (;;) {
   const stderr = result.stderr?.toString() ?? '';
   process.stderr.write(stderr);
   if (result.status === 0) break;
-  if (/next build.*is already running/i.test(stderr.replace(/\x1b\[[0-9;]*m/g, '')) && Date.now() - started < LOCK_WAIT_MS) {
+  if (/next build.*is already running/i.test(stripVTControlCharacters(stderr)) && Date.now() - started < LOCK_WAIT_MS) {
     console.log('build: another `next build` is running in this directory; trying again in 10 s');
     await new Promise((r) => setTimeout(r, 10_000));
     continue;

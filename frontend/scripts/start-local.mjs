@@ -20,7 +20,7 @@ const buildId = path.join(frontendDir, '.next', 'BUILD_ID');
 function staleReason() {
   if (process.env.FRONTEND_REBUILD === '1') return 'FRONTEND_REBUILD=1';
   if (!existsSync(serverJs) || !existsSync(buildId)) return 'no build yet';
-  let built = '';
+  let built;
   try {
     built = readFileSync(digestFile, 'utf8').trim();
   } catch {
@@ -61,7 +61,7 @@ async function withBuildLock(fn) {
         unlinkSync(lockPath);
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`another build (pid ${holder}) holds ${lockPath} for too long`);
+      if (Date.now() > deadline) throw new Error(`another build (pid ${holder}) holds ${lockPath} for too long`, { cause: err });
       if (!announced) console.log(`[frontend] waiting for the build of pid ${holder} …`);
       announced = true;
       await new Promise((r) => setTimeout(r, 1000));

@@ -73,7 +73,7 @@ export function sleep(ms: number): Promise<void> {
  */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: unknown = 'no attempt finished';
+  let last: unknown;
   for (;;) {
     try {
       const v = await fn();

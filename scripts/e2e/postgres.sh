@@ -27,14 +27,14 @@ STATE_DIR="${CACHE}/e2e"
 kube::require_root
 kube::ensure_commands pg_createcluster:postgresql pg_isready:postgresql-client
 
-pg_major() { ls /usr/lib/postgresql | sort -V | tail -n 1; }
+pg_major() { basename "$(printf '%s\n' /usr/lib/postgresql/*/ | sort -V | tail -n 1)"; }
 cluster_line() { pg_lsclusters --no-header 2>/dev/null | awk -v c="${PG_CLUSTER}" '$2 == c'; }
 is_ready() { pg_isready -q -h 127.0.0.1 -p "${PG_PORT}"; }
 psql_admin() { su postgres -c "PGOPTIONS='-c client_min_messages=warning' psql -p ${PG_PORT} -h /var/run/postgresql -v ON_ERROR_STOP=1 -qtAX $*"; }
 
 wait_ready() {
-  local i
-  for i in $(seq 1 60); do is_ready && return 0; sleep 0.25; done
+  local _
+  for _ in $(seq 1 60); do is_ready && return 0; sleep 0.25; done
   tail -n 30 "/var/log/postgresql/postgresql-$(pg_major)-${PG_CLUSTER}.log" >&2 || true
   e2e::die "PostgreSQL ${PG_CLUSTER} does not accept connections on 127.0.0.1:${PG_PORT}"
 }

@@ -69,7 +69,8 @@ print_failure_state() {
       e2e::kubectl -n "${ns}" logs "${pod}" --all-containers --previous --tail 15 >&2 2>/dev/null || true
     done
   done
-  local pg_log="/var/log/postgresql/postgresql-$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n 1)-todo-e2e.log"
+  local pg_log
+  pg_log="/var/log/postgresql/postgresql-$(basename "$(printf '%s\n' /usr/lib/postgresql/*/ | sort -V | tail -n 1)")-todo-e2e.log"
   [[ -f ${pg_log} ]] && { printf '\n=== %s ===\n' "${pg_log}" >&2; tail -n 20 "${pg_log}" >&2; }
 }
 

@@ -332,7 +332,7 @@ stop_ms() { # stop_ms CONTAINER: docker stop with the default 10 s grace; prints
   echo $(($(now_ms) - t0))
 }
 assert_stop() { # assert_stop NAME CONTAINER
-  local ms code oom
+  local ms code
   ms="$(stop_ms "$2")"
   code="$("${DOCKER}" inspect -f '{{.State.ExitCode}}' "$2")"
   if ((ms < 5000)) && [[ ${code} != 137 ]]; then
@@ -373,7 +373,7 @@ t0=$(now_ms)
   -e DATABASE_URL="postgresql://todo:${PG_PASSWORD}@postgres:5432/todo" -e AUTH_SECRET="${AUTH}" \
   -e ENVIRONMENT_NAME="imagetest" -e LOG_LEVEL=warn "${BACKEND_IMAGE}" >/dev/null
 be_port="$("${DOCKER}" port "${be}" "${BACKEND_PORT}/tcp" | head -1 | sed 's/.*://')"
-if waited="$(wait_http "http://127.0.0.1:${be_port}${HEALTH_PATH}" 120)"; then
+if wait_http "http://127.0.0.1:${be_port}${HEALTH_PATH}" 120 >/dev/null; then
   be_ready_ms=$(($(now_ms) - t0))
   body="$(curl -s "http://127.0.0.1:${be_port}${HEALTH_PATH}")"
   [[ ${body} == *'"status":"healthy"'* ]] && ok "backend ${HEALTH_PATH} answers 200 healthy on 127.0.0.1:${be_port} with PostgreSQL (${be_ready_ms} ms after docker run)" \
@@ -397,7 +397,7 @@ t0=$(now_ms)
   -p "127.0.0.1::${FRONTEND_PORT}" -e API_BASE_URL="http://backend:${BACKEND_PORT}" -e ENVIRONMENT_NAME=imagetest \
   "${FRONTEND_IMAGE}" >/dev/null
 fe_port="$("${DOCKER}" port "${fe}" "${FRONTEND_PORT}/tcp" | head -1 | sed 's/.*://')"
-if waited="$(wait_http "http://127.0.0.1:${fe_port}/" 120)"; then
+if wait_http "http://127.0.0.1:${fe_port}/" 120 >/dev/null; then
   fe_ready_ms=$(($(now_ms) - t0))
   ok "frontend serves / with 200 on 127.0.0.1:${fe_port} (${fe_ready_ms} ms after docker run)"
 else

@@ -48,7 +48,7 @@ describe('PostgreSQL outage', { skip: PG_SCRIPT ? false : 'the database is not o
       }
     })();
 
-    let stoppedAt = 0;
+    let stoppedAt: number;
     try {
       await pg('stop');
       stoppedAt = Date.now();

@@ -40,7 +40,7 @@ async function underLoad(action: () => Promise<void>): Promise<LoadResult[]> {
     RATE,
   );
   await sleep(3000);
-  let results: LoadResult[] = [];
+  let results: LoadResult[];
   try {
     await action();
     await sleep(5000); // the old pods' last connections close after the rollout

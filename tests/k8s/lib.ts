@@ -38,7 +38,7 @@ export const SECRET_NAME = 'todo-app-secrets';
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 export { check, run, sleep, waitFor, type RunResult } from '../../harness/lib/process.js';
-import { check, run, sleep, waitFor } from '../../harness/lib/process.js';
+import { check, sleep, waitFor } from '../../harness/lib/process.js';
 
 export const kubectl = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => check(KUBECTL, args, opts);
 export const helm = (args: string[], opts: { timeoutMs?: number } = {}) => check(HELM, args, opts);
