@@ -14,6 +14,7 @@ declare -A needs=(
   [socat]=socat                # kubectl port-forward
   [ethtool]=ethtool
   [iptables]=iptables
+  [shellcheck]=shellcheck      # npm test lints every shell script
 )
 missing=()
 for cmd in "${!needs[@]}"; do

@@ -9,19 +9,19 @@
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-step() { printf '\n--- [%(%H:%M:%S)T] %s\n' -1 "$*"; }
-trap 'echo "npm run test:e2e: FAILED at step: ${current:-?}" >&2' ERR
+source scripts/lib/steps.sh
+trap 'steps_on_failure "npm run test:e2e"' ERR
 
-current="build the shared contract"; step "$current"
+step "build the shared contract"
 npm run -s build -w packages/contract
 
-current="image tests on a real Docker engine"; step "$current"
+step "image tests on a real Docker engine"
 bash tests/images/run.sh
 
-current="test cluster smoke suite"; step "$current"
+step "test cluster smoke suite"
 npm run -s test:cluster
 
-current="the app on Kubernetes"; step "$current"
+step "the app on Kubernetes"
 bash scripts/e2e/run.sh
 
-step "npm run test:e2e passed"
+steps_end "npm run test:e2e"

@@ -10,42 +10,46 @@
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-step() { printf '\n--- [%(%H:%M:%S)T] %s\n' -1 "$*"; }
-trap 'echo "npm test: FAILED at step: ${current:-?}" >&2' ERR
+source scripts/lib/steps.sh
+trap 'steps_on_failure "npm test"' ERR
 
-current="build the shared contract"; step "$current"
+step "build the shared contract"
 npm run -s build -w packages/contract
 
-current="secret scan"; step "$current"
+step "secret scan"
 bash scripts/secret-scan.sh
 bash tests/images/secret-scan.test.sh   # the scanner itself catches a secret committed then deleted
 
-current="type checks"; step "$current"
+step "type checks"
 npm run -s typecheck -w backend
 npm run -s typecheck -w frontend
 npx --no-install tsc -p tsconfig.tests.json   # the proving ground: harness/, tests/, scripts/tools/
 
-current="proving-ground helpers"; step "$current"
+step "lint: shellcheck"
+command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt-get install shellcheck (scripts/ensure-system-packages.sh does it)" >&2; exit 1; }
+git ls-files -z '*.sh' .ci/run | xargs -0 shellcheck
+
+step "proving-ground helpers"
 npx --no-install node --import tsx --test --test-reporter=./harness/lib/strict-reporter.ts harness/test/*.test.ts
 
-current="PostgreSQL for the API tests"; step "$current"
+step "PostgreSQL for the API tests"
 TEST_DATABASE_URL="$(bash scripts/postgres.sh)"
 export TEST_DATABASE_URL
 
-current="backend tests (PGlite and PostgreSQL)"; step "$current"
+step "backend tests (PGlite and PostgreSQL)"
 npm test -w backend
 
-current="frontend tests"; step "$current"
+step "frontend tests"
 npm test -w frontend
 
-current="manifest and chart contract tests"; step "$current"
+step "manifest and chart contract tests"
 bash tests/contract/run.sh
 
-current="the Minikube guide is the one the e2e executes"; step "$current"
+step "the Minikube guide is the one the e2e executes"
 npx --no-install node --import tsx --test --test-reporter=./harness/lib/strict-reporter.ts tests/k8s/guide.test.ts
 
-current="browser end-to-end tests"; step "$current"
+step "browser end-to-end tests"
 command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium (scripts/ensure-system-packages.sh does it)" >&2; exit 1; }
 npx --no-install node --import tsx --test --test-reporter=./harness/lib/strict-reporter.ts --test-concurrency=1 tests/e2e/*.e2e.test.ts
 
-step "npm test passed"
+steps_end "npm test"
