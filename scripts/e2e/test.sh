@@ -5,7 +5,8 @@
 # (the first failure is the one to read: later ones may follow from it); exits 1 if any failed.
 #
 # Usage: scripts/e2e/test.sh [NAME...]
-#   NAME: a test file's number or stem (e.g. 05 or 05-probes), or `browser`; default: all.
+#   NAME: a test file's stem under tests/k8s (e.g. liveness), or `browser`; default: all,
+#   in the order of ORDER below (each file builds on the state the previous one left).
 #   Needs the release of `deploy.sh secret install` in $E2E_NAMESPACE; DATABASE_URL for the
 #   plain-manifest test; E2E_PG_SCRIPT (set by run.sh) for the database outage test.
 set -o errexit -o nounset -o pipefail
@@ -14,8 +15,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The latency figures run late, on the pods the rollouts left at rest, so that a machine too
 # busy to meet the latency target does not keep the functional tests from running first.
-ORDER=(01-install 02-routing browser 03-secrets 05-probes 06-database 07-rollout
-  08-secret-values 04-performance 09-uninstall 10-manifests)
+ORDER=(install routing browser existing-secret liveness database-outage rollout
+  secret-values latency uninstall plain-manifests)
 
 selected=()
 if (($#)); then

@@ -1,7 +1,7 @@
 // Secrets: the backend gets DATABASE_URL, AUTH_SECRET and OPENAI_API_KEY from the Secret
 // through secretKeyRef only; no pod spec, `kubectl describe`, Helm release data, ConfigMap,
 // event or log line holds a secret value; and the app really uses them. This is the
-// existingSecret path (values-dev.yaml); 08-secret-values.test.ts covers the chart-made Secret.
+// existingSecret path (values-dev.yaml); secret-values.test.ts covers the chart-made Secret.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { SECRET_ENV } from '@todo/contract';
