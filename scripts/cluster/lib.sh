@@ -129,7 +129,7 @@ kube::module_dir() {
 # kube::serialize NAME "$0" "$@": re-executes the calling script under flock(1) on
 # $LOCKS/NAME.lock unless this process tree already holds it. The lock is held by the flock
 # process itself (-o), so the daemons up.sh starts never inherit it.
-# up.sh, down.sh and test entry points (tests/cluster/run.sh, scripts/e2e/run.sh) all take
+# up.sh, down.sh and test entry points (scripts/cluster/smoke.sh, scripts/e2e/run.sh) all take
 # the lock "cluster":
 # a suite holds it from its up to its down, so a down.sh started elsewhere waits for the
 # suite to finish instead of pulling the cluster from under it. A suite of your own that

@@ -35,7 +35,7 @@ esac
 e2e::own_cluster && kube::require_root
 
 # One session at a time on this machine's test cluster (the lock "cluster" of
-# scripts/cluster/lib.sh, shared with up.sh, down.sh and tests/cluster/run.sh): another
+# scripts/cluster/lib.sh, shared with up.sh, down.sh and scripts/cluster/smoke.sh): another
 # suite's down in the middle of this run, or ours in theirs, would break both.
 e2e::own_cluster && kube::serialize cluster "$0" "$@"
 

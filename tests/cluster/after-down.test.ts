@@ -1,5 +1,5 @@
 // After scripts/cluster/down.sh: nothing of the cluster may remain on the host. Checked here
-// independently of down.sh's own check, from what the kernel reports. Run by tests/cluster/run.sh.
+// independently of down.sh's own check, from what the kernel reports. Run by scripts/cluster/smoke.sh.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';

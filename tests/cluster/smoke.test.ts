@@ -1,6 +1,6 @@
 // Smoke suite of the test cluster: proves that the cluster of scripts/cluster/up.sh
 // (or any cluster KUBECONFIG points at) really runs pods, Services, DNS, the Ingress and
-// Gateway API controller, probes and Helm. Run through tests/cluster/run.sh, which builds and
+// Gateway API controller, probes and Helm. Run through scripts/cluster/smoke.sh, which builds and
 // loads the hello image and sets HELLO_IMAGE. All traffic goes to 127.0.0.1 or to Service IPs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -13,7 +13,7 @@ export const ROUTE_HOST = 'hello-route.cluster-smoke.test';
 
 export function helloImage(): string {
   const image = process.env.HELLO_IMAGE;
-  if (!image) throw new Error('HELLO_IMAGE is not set (tests/cluster/run.sh builds and loads the hello image and sets it)');
+  if (!image) throw new Error('HELLO_IMAGE is not set (scripts/cluster/smoke.sh builds and loads the hello image and sets it)');
   return image;
 }
 

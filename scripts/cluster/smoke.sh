@@ -4,7 +4,7 @@
 #   -> tests/cluster/after-down.test.ts (nothing of the cluster is left on the host)
 # Exits non-zero on any failure, after printing scripts/cluster/status.sh.
 #
-# Usage: sudo tests/cluster/run.sh [--keep]
+# Usage: sudo scripts/cluster/smoke.sh [--keep]
 #   --keep   leave the cluster (and the test namespace) up after the smoke tests; skips down.
 # With KUBECONFIG set to an existing cluster (kind, Minikube, ...), build/up/down are skipped
 # and the suite runs against that cluster; the hello image is loaded with `kind load` or
@@ -64,7 +64,7 @@ if ${own_cluster}; then
   timed build "${CLUSTER_SCRIPTS}/build.sh"
 fi
 
-HELLO_IMAGE="$("${REPO_ROOT}/tests/cluster/hello-image.sh")"
+HELLO_IMAGE="$("${REPO_ROOT}/scripts/cluster/hello-image.sh")"
 export HELLO_IMAGE
 
 if ${own_cluster}; then

@@ -3,7 +3,7 @@
 # its reference. The tag is a hash of the Dockerfile, the server and the base image's ID, so a
 # change is a new tag and the cluster never runs a stale image under an old name.
 #
-# Usage: tests/cluster/hello-image.sh      -> e.g. localhost/todo-cluster-test/hello:3f2a9c1b7d4e
+# Usage: scripts/cluster/hello-image.sh      -> e.g. localhost/todo-cluster-test/hello:3f2a9c1b7d4e
 set -o errexit -o nounset -o pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

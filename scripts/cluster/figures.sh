@@ -5,7 +5,7 @@
 #     vs the same pod directly (its pod IP), bounded: WRK_CONNECTIONS (16) for WRK_SECONDS (8)
 # Deploys one hello pod in namespace cluster-bench and deletes the namespace afterwards.
 #
-# Usage: sudo tests/cluster/figures.sh     (cluster up; ~40 s)
+# Usage: sudo scripts/cluster/figures.sh     (cluster up; ~40 s)
 set -o errexit -o nounset -o pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -56,7 +56,7 @@ wrk_summary() {
 
 kube::log "memory at rest: $(cluster_rss_mib) MiB RSS (control plane, kubelet, containerd, CoreDNS, Traefik)"
 
-image="$("${REPO_ROOT}/tests/cluster/hello-image.sh")"
+image="$("${REPO_ROOT}/scripts/cluster/hello-image.sh")"
 "${REPO_ROOT}/scripts/cluster/load.sh" "${image}"
 k create namespace "${ns}" --dry-run=client -o yaml | k apply -f - >/dev/null
 trap 'k delete namespace "${ns}" --wait=false >/dev/null 2>&1 || true' EXIT
