@@ -9,8 +9,10 @@ import {
   assertChromium,
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
+  eventually,
   RESULTS_DIR,
   startStack,
+  STEP_TIMEOUT_MS,
   type Stack,
 } from './harness';
 
@@ -20,24 +22,6 @@ import {
  * the data is still there. Steps share one browser and run in order; a failed step fails
  * the run (and the ones after it).
  */
-
-const STEP_TIMEOUT_MS = 20_000;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = STEP_TIMEOUT_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!ok(value)) {
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-    value = await probe();
-  }
-  return value;
-}
 
 const isoDate = (offsetDays: number) => {
   const d = new Date();

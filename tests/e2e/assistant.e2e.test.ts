@@ -14,7 +14,16 @@ import {
   todayFromPrompt,
   type FakeOpenAI,
 } from '../../backend/test/fakes/openai-server.js';
-import { assertChromium, CHROMIUM_ARGS, CHROMIUM_PATH, RESULTS_DIR, startStack, type Stack } from './harness';
+import {
+  assertChromium,
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  eventually,
+  RESULTS_DIR,
+  startStack,
+  STEP_TIMEOUT_MS,
+  type Stack,
+} from './harness';
 
 /**
  * The assistant in a real browser: the backend talks to a scripted fake of the
@@ -23,19 +32,7 @@ import { assertChromium, CHROMIUM_ARGS, CHROMIUM_PATH, RESULTS_DIR, startStack, 
  * fake must be reachable from the backend), so it is skipped when BASE_URL names another one.
  */
 
-const STEP_TIMEOUT_MS = 20_000;
 const external = Boolean(process.env.BASE_URL?.trim());
-
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!ok(value)) {
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-    value = await probe();
-  }
-  return value;
-}
 
 describe('Assistant chat panel in a real browser', { timeout: 20 * 60_000, skip: external ? 'BASE_URL is set: the fake OpenAI server is not reachable from that stack' : false }, () => {
   let fake: FakeOpenAI;
