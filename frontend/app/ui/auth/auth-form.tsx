@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { signIn, signUp } from '@/app/lib/api';
 import type { FieldErrors } from '@/app/lib/definitions';
 import { Field } from '@/app/ui/form/field';
@@ -25,9 +25,15 @@ function validate(mode: Mode, v: { name: string; email: string; password: string
   return errors;
 }
 
+/** The form's fields in screen order: focus goes to the first one in trouble. */
+const FIELDS = ['name', 'email', 'password'] as const;
+
 export function AuthForm({ mode }: { mode: Mode }) {
   const router = useRouter();
   const formErrorId = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  /** The field a refusal that names no field is about (wrong password, taken email). */
+  const [blamed, setBlamed] = useState<(typeof FIELDS)[number] | null>(null);
   const [values, setValues] = useState({ name: '', email: '', password: '' });
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -37,12 +43,19 @@ export function AuthForm({ mode }: { mode: Mode }) {
   const set = (key: keyof typeof values) => (e: React.ChangeEvent<HTMLInputElement>) =>
     setValues((v) => ({ ...v, [key]: e.target.value }));
 
+  const focusField = (name: string) => (formRef.current?.elements.namedItem(name) as HTMLElement | null)?.focus();
+
   async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
     setFormError(null);
+    setBlamed(null);
     const fieldErrors = validate(mode, values);
     setErrors(fieldErrors);
-    if (Object.keys(fieldErrors).length > 0) return;
+    const firstBad = FIELDS.find((k) => fieldErrors[k]);
+    if (firstBad) {
+      focusField(firstBad);
+      return;
+    }
 
     setPending(true);
     const email = values.email.trim();
@@ -53,6 +66,11 @@ export function AuthForm({ mode }: { mode: Mode }) {
     if (!result.ok) {
       setErrors(result.fieldErrors);
       setFormError(result.message);
+      // The button was disabled while waiting, which dropped focus to the page.
+      const named = FIELDS.find((k) => result.fieldErrors[k]);
+      const fallback = signingUp ? 'email' : 'password';
+      if (!named) setBlamed(fallback);
+      focusField(named ?? fallback);
       return;
     }
     router.replace('/');
@@ -60,7 +78,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
   }
 
   return (
-    <form className="card auth-card" onSubmit={onSubmit} noValidate aria-describedby={formErrorId}>
+    <form ref={formRef} className="card auth-card" onSubmit={onSubmit} noValidate aria-describedby={formErrorId}>
       <h1>{signingUp ? 'Create your account' : 'Sign in'}</h1>
       <p className="muted">{signingUp ? 'Keep your todos in one place.' : 'Welcome back.'}</p>
       {signingUp ? (
@@ -68,13 +86,21 @@ export function AuthForm({ mode }: { mode: Mode }) {
           {(props) => <input {...props} autoComplete="name" value={values.name} onChange={set('name')} />}
         </Field>
       ) : null}
-      <Field label="Email" name="email" error={errors.email}>
+      <Field
+        label="Email"
+        name="email"
+        error={errors.email}
+        alsoDescribedBy={blamed === 'email' ? formErrorId : undefined}
+        invalid={blamed === 'email'}
+      >
         {(props) => <input {...props} type="email" autoComplete="email" value={values.email} onChange={set('email')} />}
       </Field>
       <Field
         label="Password"
         name="password"
         error={errors.password}
+        alsoDescribedBy={blamed === 'password' ? formErrorId : undefined}
+        invalid={blamed === 'password'}
         hint={signingUp ? `At least ${PASSWORD_MIN} characters.` : undefined}
       >
         {(props) => (

@@ -18,6 +18,8 @@ export function Field({
   name,
   error,
   hint,
+  alsoDescribedBy,
+  invalid = false,
   className,
   children,
 }: {
@@ -25,6 +27,10 @@ export function Field({
   name: string;
   error?: string | undefined;
   hint?: string | undefined;
+  /** Another message about this field that lives elsewhere (a form-level error). */
+  alsoDescribedBy?: string | undefined;
+  /** Marks the field as wrong when the message about it is not its own (see alsoDescribedBy). */
+  invalid?: boolean;
   className?: string;
   children: (props: FieldControlProps) => React.ReactNode;
 }) {
@@ -37,8 +43,8 @@ export function Field({
       {children({
         id,
         name,
-        'aria-invalid': !!error,
-        'aria-describedby': hint ? `${hintId} ${errorId}` : errorId,
+        'aria-invalid': !!error || invalid,
+        'aria-describedby': [hint ? hintId : '', errorId, alsoDescribedBy ?? ''].filter(Boolean).join(' '),
       })}
       {hint ? (
         <p id={hintId} className="field-hint">

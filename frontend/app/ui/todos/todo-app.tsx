@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createTodo, listTodos, TODOS_CHANGED_EVENT } from '@/app/lib/api';
 import type { TodoList } from '@/app/lib/definitions';
 import {
@@ -11,10 +11,18 @@ import {
   paramsFromListState,
   type ListState,
 } from '@/app/lib/list-query';
+import { useAnnounce } from '@/app/ui/a11y/announcer';
 import { Filters } from './filters';
 import { Pagination } from './pagination';
 import { TodoForm } from './todo-form';
-import { TodoItem } from './todo-item';
+import { TodoItem, type TodoChange } from './todo-item';
+
+const SAID: Record<TodoChange, string> = {
+  completed: 'Todo completed',
+  reopened: 'Todo marked as not done',
+  saved: 'Todo saved',
+  deleted: 'Todo deleted',
+};
 
 export function TodoApp() {
   const router = useRouter();
@@ -25,6 +33,11 @@ export function TodoApp() {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const reload = useCallback(() => setVersion((v) => v + 1), []);
+  const announce = useAnnounce();
+  const listSectionRef = useRef<HTMLElement>(null);
+  const listHeadingRef = useRef<HTMLHeadingElement>(null);
+  /** The row a change came from, so focus has somewhere to go if that row leaves the list. */
+  const focusAfterLoad = useRef<{ id: string; index: number } | null>(null);
 
   // The view lives in the URL; Next.js syncs useSearchParams with history.replaceState
   // without a server round trip.
@@ -68,6 +81,24 @@ export function TodoApp() {
     return () => window.removeEventListener(TODOS_CHANGED_EVENT, reload);
   }, [reload]);
 
+  // A deleted row, or one a filter now hides, takes the keyboard's focus with it: hand it to
+  // the row that took its place, or to the list heading when none did.
+  useEffect(() => {
+    const request = focusAfterLoad.current;
+    if (!request || loading || !data) return;
+    focusAfterLoad.current = null;
+    const rows = listSectionRef.current?.querySelectorAll<HTMLElement>('li[data-todo-id]') ?? [];
+    const same = [...rows].find((row) => row.dataset.todoId === request.id);
+    if (same) {
+      const active = document.activeElement;
+      if (!active || active === document.body) same.querySelector<HTMLElement>('[data-testid="todo-toggle"]')?.focus();
+      return;
+    }
+    const next = rows[request.index];
+    const target = next?.querySelector<HTMLElement>('[data-testid="todo-toggle"], button');
+    (target ?? listHeadingRef.current)?.focus();
+  }, [data, loading]);
+
   const total = data?.total ?? 0;
   const items = data?.items ?? [];
 
@@ -84,15 +115,18 @@ export function TodoApp() {
           resetOnSuccess
           onSubmit={async (payload) => {
             const result = await createTodo(payload);
-            if (result.ok) reload();
+            if (result.ok) {
+              announce(`Todo added: ${payload.title}`);
+              reload();
+            }
             return result;
           }}
         />
       </section>
 
-      <section className="card" aria-labelledby="list-heading">
+      <section ref={listSectionRef} className="card" aria-labelledby="list-heading">
         <div className="list-header">
-          <h2 id="list-heading" className="section-title">
+          <h2 id="list-heading" ref={listHeadingRef} tabIndex={-1} className="section-title" data-testid="list-heading">
             Your todos
           </h2>
           <span className="muted" data-testid="todo-total" aria-live="polite">
@@ -118,8 +152,17 @@ export function TodoApp() {
           </ul>
         ) : items.length > 0 ? (
           <ul className="todo-list" data-testid="todo-list" aria-busy={loading}>
-            {items.map((todo) => (
-              <TodoItem key={todo.id} todo={todo} onChanged={reload} onTagClick={(tag) => update({ tag })} />
+            {items.map((todo, index) => (
+              <TodoItem
+                key={todo.id}
+                todo={todo}
+                onChanged={(change, title) => {
+                  focusAfterLoad.current = { id: todo.id, index };
+                  announce(`${SAID[change]}: ${title}`);
+                  reload();
+                }}
+                onTagClick={(tag) => update({ tag })}
+              />
             ))}
           </ul>
         ) : data ? (

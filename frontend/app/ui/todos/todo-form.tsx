@@ -1,6 +1,6 @@
 'use client';
 
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { DESCRIPTION_MAX, PRIORITIES, TodoCreate, type Priority } from '@todo/contract';
 import type { ApiResult, FieldErrors, Todo } from '@/app/lib/definitions';
 import { Field } from '@/app/ui/form/field';
@@ -63,6 +63,9 @@ export function validateTodo(values: TodoFormValues): { payload?: TodoPayload; e
   return { errors };
 }
 
+/** Fields in the order they appear, so "the first bad field" means the first one on screen. */
+const FIELD_ORDER: (keyof TodoFormValues)[] = ['title', 'priority', 'dueDate', 'tags', 'description'];
+
 /**
  * Add and edit share this form. Input lives in component state and is cleared only after
  * the server accepted it: a validation or server error never loses what was typed.
@@ -76,6 +79,7 @@ export function TodoForm({
   resetOnSuccess = false,
   testId,
   compact = false,
+  focusOnMount = false,
 }: {
   initial?: TodoFormValues;
   submitLabel: string;
@@ -85,12 +89,25 @@ export function TodoForm({
   resetOnSuccess?: boolean;
   testId: string;
   compact?: boolean;
+  focusOnMount?: boolean;
 }) {
   const [values, setValues] = useState<TodoFormValues>(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const formErrorId = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    if (focusOnMount) (formRef.current?.elements.namedItem('title') as HTMLInputElement | null)?.focus();
+  }, [focusOnMount]);
+
+  /** Puts the keyboard on the first field with an error. */
+  function focusFirstError(fieldErrors: FieldErrors) {
+    const first = FIELD_ORDER.find((k) => fieldErrors[k]);
+    if (!first) return;
+    (formRef.current?.elements.namedItem(first) as HTMLElement | null)?.focus();
+  }
 
   const set =
     (key: keyof TodoFormValues) =>
@@ -107,8 +124,7 @@ export function TodoForm({
     const { payload, errors: fieldErrors } = validateTodo(values);
     setErrors(fieldErrors);
     if (!payload) {
-      const first = Object.keys(fieldErrors)[0];
-      if (first) (e.currentTarget.elements.namedItem(first) as HTMLElement | null)?.focus();
+      focusFirstError(fieldErrors);
       return;
     }
     setPending(true);
@@ -117,6 +133,7 @@ export function TodoForm({
     if (!result.ok) {
       setErrors(result.fieldErrors);
       setFormError(result.message);
+      focusFirstError(result.fieldErrors);
       return;
     }
     if (resetOnSuccess) {
@@ -127,8 +144,15 @@ export function TodoForm({
 
   return (
     <form
+      ref={formRef}
       className={compact ? 'todo-form todo-form-compact' : 'todo-form'}
       onSubmit={handleSubmit}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && onCancel && !pending) {
+          e.preventDefault();
+          onCancel();
+        }
+      }}
       noValidate
       data-testid={testId}
       aria-describedby={formErrorId}

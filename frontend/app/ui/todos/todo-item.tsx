@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { deleteTodo, updateTodo } from '@/app/lib/api';
 import type { Todo } from '@/app/lib/definitions';
 import { TodoForm, formValuesFromTodo } from './todo-form';
@@ -17,16 +17,27 @@ function formatDue(date: string): string {
   return new Date(y, m - 1, d).toLocaleDateString(undefined, { month: 'short', day: 'numeric', year: 'numeric' });
 }
 
+export type TodoChange = 'completed' | 'reopened' | 'saved' | 'deleted';
+
+type Mode = 'view' | 'edit' | 'confirm-delete';
+type FocusTarget = 'edit' | 'delete' | 'confirm';
+
 export function TodoItem({
   todo,
   onChanged,
   onTagClick,
 }: {
   todo: Todo;
-  onChanged: () => void;
+  /** Called once the server has accepted the change, with the title the todo now has. */
+  onChanged: (change: TodoChange, title: string) => void;
   onTagClick: (tag: string) => void;
 }) {
-  const [mode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
+  const [mode, setMode] = useState<Mode>('view');
+  // Switching mode replaces the buttons under the keyboard's focus; this says where focus goes next.
+  const focusNext = useRef<FocusTarget | null>(null);
+  const editRef = useRef<HTMLButtonElement>(null);
+  const deleteRef = useRef<HTMLButtonElement>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   // The checkbox answers the click at once; the server's answer confirms or reverts it.
@@ -36,7 +47,23 @@ export function TodoItem({
   const overdue = !completed && todo.dueDate !== null && todo.dueDate < today;
   const dueToday = !completed && todo.dueDate === today;
 
+  useEffect(() => {
+    const target = focusNext.current;
+    focusNext.current = null;
+    if (target === 'edit') editRef.current?.focus();
+    else if (target === 'delete') deleteRef.current?.focus();
+    else if (target === 'confirm') confirmRef.current?.focus();
+  }, [mode]);
+
+  function switchTo(next: Mode, focus: FocusTarget | null) {
+    focusNext.current = focus;
+    setMode(next);
+  }
+
   async function toggle() {
+    // While the server answers the checkbox stays focusable (a disabled one drops focus to
+    // the page), so a second press is ignored here instead.
+    if (busy) return;
     const next = !completed;
     setOptimistic({ completed: next, base: todo.updatedAt });
     setBusy(true);
@@ -46,10 +73,11 @@ export function TodoItem({
     if (!result.ok) {
       setOptimistic(null);
       setError(result.message);
-    } else onChanged();
+    } else onChanged(next ? 'completed' : 'reopened', todo.title);
   }
 
   async function remove() {
+    if (busy) return;
     setBusy(true);
     setError(null);
     const result = await deleteTodo(todo.id);
@@ -58,7 +86,7 @@ export function TodoItem({
       setError(result.message);
       return;
     }
-    onChanged();
+    onChanged('deleted', todo.title);
   }
 
   return (
@@ -77,12 +105,13 @@ export function TodoItem({
             initial={formValuesFromTodo(todo)}
             submitLabel="Save"
             pendingLabel="Saving…"
-            onCancel={() => setMode('view')}
+            focusOnMount
+            onCancel={() => switchTo('view', 'edit')}
             onSubmit={async (payload) => {
               const result = await updateTodo(todo.id, payload);
               if (result.ok) {
-                setMode('view');
-                onChanged();
+                switchTo('view', 'edit');
+                onChanged('saved', payload.title);
               }
               return result;
             }}
@@ -95,7 +124,7 @@ export function TodoItem({
             className="todo-check"
             checked={completed}
             onChange={toggle}
-            disabled={busy}
+            aria-disabled={busy || undefined}
             aria-label={`${completed ? 'Mark as not done' : 'Mark as done'}: ${todo.title}`}
             data-testid="todo-toggle"
           />
@@ -134,30 +163,58 @@ export function TodoItem({
               {error}
             </p>
           </div>
-          <div className="todo-actions">
+          <div
+            className="todo-actions"
+            onKeyDown={(e) => {
+              if (e.key === 'Escape' && mode === 'confirm-delete' && !busy) {
+                e.preventDefault();
+                switchTo('view', 'delete');
+              }
+            }}
+          >
+            {/* Distinct keys: React would otherwise reuse the Edit/Delete elements for these,
+                and the focused "Delete" would turn into "Keep" under the keyboard. */}
             {mode === 'confirm-delete' ? (
               <>
-                <button type="button" className="btn btn-danger btn-sm" onClick={remove} disabled={busy} autoFocus>
+                <button
+                  key="confirm"
+                  ref={confirmRef}
+                  type="button"
+                  className="btn btn-danger btn-sm"
+                  onClick={remove}
+                  aria-disabled={busy || undefined}
+                  aria-label={busy ? undefined : `Confirm delete: ${todo.title}`}
+                >
                   {busy ? 'Deleting…' : 'Confirm delete'}
                 </button>
-                <button type="button" className="btn btn-ghost btn-sm" onClick={() => setMode('view')} disabled={busy}>
+                <button
+                  key="keep"
+                  type="button"
+                  className="btn btn-ghost btn-sm"
+                  onClick={() => !busy && switchTo('view', 'delete')}
+                  aria-disabled={busy || undefined}
+                >
                   Keep
                 </button>
               </>
             ) : (
               <>
                 <button
+                  key="edit"
+                  ref={editRef}
                   type="button"
                   className="btn btn-ghost btn-sm"
-                  onClick={() => setMode('edit')}
+                  onClick={() => switchTo('edit', null)}
                   aria-label={`Edit: ${todo.title}`}
                 >
                   Edit
                 </button>
                 <button
+                  key="delete"
+                  ref={deleteRef}
                   type="button"
                   className="btn btn-ghost btn-sm btn-danger-text"
-                  onClick={() => setMode('confirm-delete')}
+                  onClick={() => switchTo('confirm-delete', 'confirm')}
                   aria-label={`Delete: ${todo.title}`}
                 >
                   Delete
