@@ -113,6 +113,7 @@ export function TodoApp() {
           submitLabel="Add todo"
           pendingLabel="Adding…"
           resetOnSuccess
+          collapsible
           onSubmit={async (payload) => {
             const result = await createTodo(payload);
             if (result.ok) {

@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useId, useRef, useState } from 'react';
-import { DESCRIPTION_MAX, PRIORITIES, TodoCreate, type Priority } from '@todo/contract';
+import { flushSync } from 'react-dom';
+import { DESCRIPTION_MAX, PRIORITIES, TITLE_MAX, TodoCreate, type Priority } from '@todo/contract';
 import type { ApiResult, FieldErrors, Todo } from '@/app/lib/definitions';
 import { Field } from '@/app/ui/form/field';
 
@@ -79,6 +80,7 @@ export function TodoForm({
   resetOnSuccess = false,
   testId,
   compact = false,
+  collapsible = false,
   focusOnMount = false,
 }: {
   initial?: TodoFormValues;
@@ -89,23 +91,28 @@ export function TodoForm({
   resetOnSuccess?: boolean;
   testId: string;
   compact?: boolean;
+  /** On a narrow screen only the title and the submit button show until "More options" is opened. */
+  collapsible?: boolean;
   focusOnMount?: boolean;
 }) {
   const [values, setValues] = useState<TodoFormValues>(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  const [expanded, setExpanded] = useState(false);
   const formErrorId = useId();
+  const moreId = useId();
   const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
     if (focusOnMount) (formRef.current?.elements.namedItem('title') as HTMLInputElement | null)?.focus();
   }, [focusOnMount]);
 
-  /** Puts the keyboard on the first field with an error. */
+  /** Puts the keyboard on the first field with an error, opening "More options" if it is in there. */
   function focusFirstError(fieldErrors: FieldErrors) {
     const first = FIELD_ORDER.find((k) => fieldErrors[k]);
     if (!first) return;
+    if (collapsible && first !== 'title' && !expanded) flushSync(() => setExpanded(true));
     (formRef.current?.elements.namedItem(first) as HTMLElement | null)?.focus();
   }
 
@@ -155,9 +162,16 @@ export function TodoForm({
       }}
       noValidate
       data-testid={testId}
+      data-more={collapsible ? (expanded ? 'open' : 'closed') : undefined}
       aria-describedby={formErrorId}
     >
-      <Field label="Title" name="title" error={errors.title} className="field-title">
+      <Field
+        label="Title"
+        name="title"
+        error={errors.title}
+        hint={`${values.title.length}/${TITLE_MAX}`}
+        className="field-title"
+      >
         {(props) => (
           <input
             {...props}
@@ -169,36 +183,51 @@ export function TodoForm({
           />
         )}
       </Field>
-      <Field label="Priority" name="priority" error={errors.priority} className="field-priority">
-        {(props) => (
-          <select {...props} value={values.priority} onChange={set('priority')}>
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {capitalize(p)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field label="Due date" name="dueDate" error={errors.dueDate} className="field-due">
-        {(props) => <input {...props} type="date" value={values.dueDate} onChange={set('dueDate')} />}
-      </Field>
-      <Field label="Tags" name="tags" error={errors.tags} hint="Separate with commas." className="field-tags">
-        {(props) => (
-          <input {...props} value={values.tags} onChange={set('tags')} placeholder="work, home" autoComplete="off" />
-        )}
-      </Field>
-      <Field
-        label="Description"
-        name="description"
-        error={errors.description}
-        hint={`${values.description.length}/${DESCRIPTION_MAX}`}
-        className="field-description"
-      >
-        {(props) => (
-          <textarea {...props} value={values.description} onChange={set('description')} rows={compact ? 3 : 2} />
-        )}
-      </Field>
+      {collapsible ? (
+        <div className="more-toggle">
+          <button
+            type="button"
+            className="btn btn-ghost btn-sm"
+            aria-expanded={expanded}
+            aria-controls={moreId}
+            onClick={() => setExpanded((x) => !x)}
+          >
+            More options
+          </button>
+        </div>
+      ) : null}
+      <div id={moreId} className="form-more">
+        <Field label="Priority" name="priority" error={errors.priority} className="field-priority">
+          {(props) => (
+            <select {...props} value={values.priority} onChange={set('priority')}>
+              {PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {capitalize(p)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Due date" name="dueDate" error={errors.dueDate} className="field-due">
+          {(props) => <input {...props} type="date" value={values.dueDate} onChange={set('dueDate')} />}
+        </Field>
+        <Field label="Tags" name="tags" error={errors.tags} hint="Separate with commas." className="field-tags">
+          {(props) => (
+            <input {...props} value={values.tags} onChange={set('tags')} placeholder="work, home" autoComplete="off" />
+          )}
+        </Field>
+        <Field
+          label="Description"
+          name="description"
+          error={errors.description}
+          hint={`${values.description.length}/${DESCRIPTION_MAX}`}
+          className="field-description"
+        >
+          {(props) => (
+            <textarea {...props} value={values.description} onChange={set('description')} rows={compact ? 3 : 2} />
+          )}
+        </Field>
+      </div>
       <div className="form-actions">
         <div id={formErrorId} role="alert" className="form-error" data-testid="form-error">
           {formError}
