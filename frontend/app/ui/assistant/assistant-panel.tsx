@@ -10,7 +10,11 @@ import styles from './assistant.module.css';
 /** The open conversation survives a reload of the page (per browser; the server holds the messages). */
 const CONVERSATION_KEY = 'todo.assistant.conversationId';
 
-type Availability = { state: 'loading' } | { state: 'available'; model: string | null } | { state: 'unavailable'; message: string };
+/**
+ * Why the assistant is off (a missing OPENAI_API_KEY, say) is for whoever runs the backend: it
+ * stays in the API's answer and the docs. The person using the app only needs to know it is off.
+ */
+type Availability = { state: 'loading' } | { state: 'available'; model: string | null } | { state: 'unavailable' };
 
 let turnCounter = 0;
 const turnId = () => `local-${++turnCounter}`;
@@ -56,12 +60,8 @@ export function AssistantPanel() {
     (async () => {
       const status = await chatStatus();
       if (cancelled) return;
-      if (!status.ok) {
-        setAvailability({ state: 'unavailable', message: status.message });
-        return;
-      }
-      if (!status.data.available) {
-        setAvailability({ state: 'unavailable', message: status.data.message });
+      if (!status.ok || !status.data.available) {
+        setAvailability({ state: 'unavailable' });
         return;
       }
       setAvailability({ state: 'available', model: status.data.model });
@@ -116,7 +116,8 @@ export function AssistantPanel() {
       if (result.data.todosChanged) notifyTodosChanged();
     } else {
       if (result.status === 503 && result.code === 'ASSISTANT_NOT_CONFIGURED') {
-        setAvailability({ state: 'unavailable', message: result.message });
+        setAvailability({ state: 'unavailable' });
+        return;
       }
       if (result.conversationId) remember(result.conversationId);
       if (result.status === 404 && conversationId) remember(null);
@@ -154,9 +155,8 @@ export function AssistantPanel() {
         </p>
       ) : availability.state === 'unavailable' ? (
         <div className={styles.unavailable} role="status" data-testid="assistant-unavailable">
-          <strong>The assistant is unavailable.</strong>
-          <span>{availability.message}</span>
-          <span className="muted">Your todo list works as usual.</span>
+          <strong>The assistant is not available right now.</strong>
+          <span className="muted">Your todos work as usual.</span>
         </div>
       ) : (
         <>
