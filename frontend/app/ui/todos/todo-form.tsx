@@ -127,6 +127,7 @@ export function TodoForm({
 
   async function handleSubmit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
+    if (pending) return;
     setFormError(null);
     const { payload, errors: fieldErrors } = validateTodo(values);
     setErrors(fieldErrors);
@@ -237,7 +238,8 @@ export function TodoForm({
             Cancel
           </button>
         ) : null}
-        <button type="submit" className="btn btn-primary" disabled={pending}>
+        {/* Not disabled while saving: that would drop the keyboard's focus to the page. */}
+        <button type="submit" className="btn btn-primary" aria-disabled={pending || undefined}>
           {pending ? pendingLabel : submitLabel}
         </button>
       </div>
