@@ -48,8 +48,11 @@ const GROUPS: Record<string, Group> = {
       },
       {
         name: 'lint',
-        what: 'shellcheck on every script',
-        steps: [{ cmd: () => ['shellcheck', ...trackedFiles('*.sh', '.ci/run')], needs: { command: 'shellcheck', install: apt('shellcheck') } }],
+        what: 'ESLint on every TypeScript and JavaScript file, shellcheck on every script',
+        steps: [
+          { cmd: ['npx', '--no-install', 'eslint', '--max-warnings=0', '.'] },
+          { cmd: () => ['shellcheck', ...trackedFiles('*.sh', '.ci/run')], needs: { command: 'shellcheck', install: apt('shellcheck') } },
+        ],
       },
       {
         name: 'harness',

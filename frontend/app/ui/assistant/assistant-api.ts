@@ -35,12 +35,7 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<Result<T>>
   } catch {
     return { ok: false, status: 0, code: 'NETWORK_ERROR', message: 'Cannot reach the server. Check your connection and try again.', toolCalls: [], todosChanged: false };
   }
-  let body: unknown = null;
-  try {
-    body = await res.json();
-  } catch {
-    body = null;
-  }
+  const body: unknown = await res.json().catch(() => null);
   if (res.ok) return { ok: true, data: body as T };
   const error = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
   const details = error?.details ?? {};
@@ -98,12 +93,7 @@ export async function streamChat(request: ChatRequest, onEvent: (event: StreamEv
     return { ok: false, status: 0, code: 'NETWORK_ERROR', message: 'Cannot reach the server. Check your connection and try again.', toolCalls: [], todosChanged: false };
   }
   if (!res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-    let body: unknown = null;
-    try {
-      body = await res.json();
-    } catch {
-      body = null;
-    }
+    const body: unknown = await res.json().catch(() => null);
     return errorFromBody(res.status, body);
   }
 

@@ -65,7 +65,7 @@ export function AssistantPanel() {
         return;
       }
       setAvailability({ state: 'available', model: status.data.model });
-      let stored: string | null = null;
+      let stored: string | null;
       try {
         stored = window.localStorage.getItem(CONVERSATION_KEY);
       } catch {

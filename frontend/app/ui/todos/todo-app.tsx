@@ -29,9 +29,13 @@ export function TodoApp() {
   const searchParams = useSearchParams();
   const state = useMemo(() => listStateFromParams(new URLSearchParams(searchParams.toString())), [searchParams]);
   const [data, setData] = useState<TodoList | null>(null);
-  const [loading, setLoading] = useState(true);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
+  // Loading is derived, not set from the effect: the list is loading until the answer for the
+  // current view and version has arrived.
+  const requestKey = `${JSON.stringify(state)}#${version}`;
+  const [answeredKey, setAnsweredKey] = useState<string | null>(null);
+  const loading = answeredKey !== requestKey;
   const reload = useCallback(() => setVersion((v) => v + 1), []);
   const announce = useAnnounce();
   const listSectionRef = useRef<HTMLElement>(null);
@@ -52,10 +56,9 @@ export function TodoApp() {
 
   useEffect(() => {
     let cancelled = false;
-    setLoading(true);
     listTodos(apiQueryFromListState(state)).then((result) => {
       if (cancelled) return;
-      setLoading(false);
+      setAnsweredKey(requestKey);
       if (result.ok) {
         setData(result.data);
         setLoadError(null);
@@ -72,7 +75,8 @@ export function TodoApp() {
     return () => {
       cancelled = true;
     };
-    // `update` changes with `state`; listing it would refetch nothing new.
+    // `update` and `requestKey` change with `state` and `version`; listing them would
+    // refetch nothing new.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [state, version, router]);
 
