@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  assertChromium,
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
+  assertNoPageErrors,
   eventually,
+  openBrowser,
+  type BrowserSession,
   RESULTS_DIR,
   startStack,
   STEP_TIMEOUT_MS,
@@ -32,10 +31,8 @@ const isoDate = (offsetDays: number) => {
 
 describe('Todo app in a real browser', { timeout: 20 * 60_000 }, () => {
   let stack: Stack;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
-  let userDataDir: string;
+  let browser: BrowserSession | undefined;
   const user = {
     name: 'Ada Lovelace',
     email: `e2e-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`,
@@ -65,32 +62,16 @@ describe('Todo app in a real browser', { timeout: 20 * 60_000 }, () => {
   }
 
   before(async () => {
-    assertChromium();
     stack = await startStack();
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-e2e-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => {
-      console.error(`[browser] page error: ${err.message}`);
-      pageErrors.push(err.message);
-    });
+    browser = await openBrowser('app');
+    ({ page } = browser);
   });
 
-  // An uncaught error in the page fails the step it happened in, even if the page still looks right.
-  afterEach(() => {
-    const errors = pageErrors.splice(0);
-    assert.deepEqual(errors, [], `uncaught JavaScript errors in the page:\n${errors.join('\n')}`);
-  });
+  // An uncaught error in the page fails the step it happened in.
+  afterEach(() => assertNoPageErrors(browser));
 
   after(async () => {
-    await context?.close().catch(() => {});
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await stack?.stop();
   });
 

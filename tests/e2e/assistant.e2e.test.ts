@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { BACKEND_CONFIG_ENV, SECRET_ENV } from '@todo/contract';
 import {
   addDays,
@@ -16,12 +14,12 @@ import {
 } from '../../backend/test/fakes/openai-server.js';
 import {
   assertChromium,
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
+  assertNoPageErrors,
   eventually,
+  openBrowser,
+  type BrowserSession,
   RESULTS_DIR,
   startStack,
-  STEP_TIMEOUT_MS,
   type Stack,
 } from './harness';
 
@@ -37,9 +35,8 @@ const external = Boolean(process.env.BASE_URL?.trim());
 describe('Assistant chat panel in a real browser', { timeout: 20 * 60_000, skip: external ? 'BASE_URL is set: the fake OpenAI server is not reachable from that stack' : false }, () => {
   let fake: FakeOpenAI;
   let stack: Stack;
-  let context: BrowserContext;
   let page: Page;
-  let userDataDir: string;
+  let browser: BrowserSession | undefined;
   const user = {
     name: 'Grace Hopper',
     email: `e2e-assistant-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`,
@@ -62,21 +59,14 @@ describe('Assistant chat panel in a real browser', { timeout: 20 * 60_000, skip:
         [BACKEND_CONFIG_ENV.openaiMaxRetries]: '0',
       },
     });
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-e2e-assistant-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => console.error(`[browser] page error: ${err.message}`));
+    browser = await openBrowser('assistant');
+    ({ page } = browser);
   });
 
+  afterEach(() => assertNoPageErrors(browser));
+
   after(async () => {
-    await context?.close().catch(() => {});
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await stack?.stop();
     await fake?.close();
   });
@@ -174,28 +164,21 @@ describe('Assistant chat panel in a real browser', { timeout: 20 * 60_000, skip:
 
 describe('Assistant panel when the backend has no OPENAI_API_KEY', { timeout: 20 * 60_000, skip: external ? 'BASE_URL is set: this suite starts its own stack' : false }, () => {
   let stack: Stack;
-  let context: BrowserContext;
   let page: Page;
-  let userDataDir: string;
+  let browser: BrowserSession | undefined;
 
   before(async () => {
     assertChromium();
     // An empty key is "unset", whatever the caller's shell exports.
     stack = await startStack({ backendEnv: { [SECRET_ENV.openaiApiKey]: '' } });
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-e2e-assistant-off-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openBrowser('assistant-off');
+    ({ page } = browser);
   });
 
+  afterEach(() => assertNoPageErrors(browser));
+
   after(async () => {
-    await context?.close().catch(() => {});
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await stack?.stop();
   });
 

@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { BACKEND_CONFIG_ENV, CONFIG_ENV, READINESS_PATH, SECRET_ENV } from '@todo/contract';
 
 /**
@@ -238,6 +239,43 @@ export const CHROMIUM_ARGS = [
 
 /** How long one browser step may take before the test gives up on it. */
 export const STEP_TIMEOUT_MS = 20_000;
+
+export type BrowserSession = {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors the page threw since the last call, to fail the step they happened in. */
+  takePageErrors: () => string[];
+  close: () => Promise<void>;
+};
+
+/** Chromium with a fresh profile and one page; the page's uncaught errors are collected. */
+export async function openBrowser(name: string, viewport: { width: number; height: number } = { width: 1280, height: 900 }): Promise<BrowserSession> {
+  assertChromium();
+  const userDataDir = mkdtempSync(path.join(os.tmpdir(), `todo-e2e-${name}-`));
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (err) => {
+    console.error(`[browser ${name}] page error: ${err.message}`);
+    errors.push(err.message);
+  });
+  return {
+    context,
+    page,
+    takePageErrors: () => errors.splice(0),
+    close: async () => {
+      await context.close().catch(() => {});
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Fails when the page threw: an uncaught error is a bug even if the page still looks right. */
+export function assertNoPageErrors(session: BrowserSession | undefined): void {
+  const errors = session?.takePageErrors() ?? [];
+  assert.deepEqual(errors, [], `uncaught JavaScript errors in the page:\n${errors.join('\n')}`);
+}
 
 /** Polls probe until ok accepts its value; fails with the last value seen, so a log shows what was there instead. */
 export async function eventually<T>(

@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { SECRET_ENV, TITLE_MAX } from '@todo/contract';
 import {
   assertChromium,
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
+  assertNoPageErrors,
   eventually,
+  openBrowser,
+  type BrowserSession,
   RESULTS_DIR,
   startStack,
-  STEP_TIMEOUT_MS,
   type Stack,
 } from './harness';
 
@@ -86,17 +86,14 @@ async function description(field: Locator): Promise<string> {
 
 describe('Keyboard, screen reader and phone use', { timeout: 20 * 60_000 }, () => {
   let stack: Stack;
-  let browser: Browser;
 
   before(async () => {
     assertChromium();
     // The assistant off, whatever the caller's shell exports: its unavailable state is checked.
     stack = await startStack({ backendEnv: { [SECRET_ENV.openaiApiKey]: '' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
   });
 
   after(async () => {
-    await browser?.close().catch(() => {});
     await stack?.stop();
   });
 
@@ -106,7 +103,7 @@ describe('Keyboard, screen reader and phone use', { timeout: 20 * 60_000 }, () =
 
   for (const { name: device, viewport } of VIEWPORTS) {
     describe(`on a ${device} (${viewport.width}×${viewport.height})`, () => {
-      let context: BrowserContext;
+      let browser: BrowserSession | undefined;
       let page: Page;
       const user = {
         name: `Grace ${device}`,
@@ -122,14 +119,14 @@ describe('Keyboard, screen reader and phone use', { timeout: 20 * 60_000 }, () =
       const announced = (pattern: RegExp) => eventually(`the live region says ${pattern}`, () => announcer().textContent(), (t) => pattern.test(t ?? ''));
 
       before(async () => {
-        context = await browser.newContext({ viewport });
-        context.setDefaultTimeout(STEP_TIMEOUT_MS);
-        page = await context.newPage();
-        page.on('pageerror', (err) => console.error(`[browser ${device}] page error: ${err.message}`));
+        browser = await openBrowser(`keyboard-${device}`, viewport);
+        page = browser.page;
       });
 
+      afterEach(() => assertNoPageErrors(browser));
+
       after(async () => {
-        await context?.close().catch(() => {});
+        await browser?.close();
       });
 
       test('sign up: a refused form puts focus on the first bad field, which says what is wrong', async () => {

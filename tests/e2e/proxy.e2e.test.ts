@@ -2,15 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { assertBadGateway, httpSender, proxyContract } from '../../frontend/test/helpers/proxy-cases';
 import { closedPort, startUpstream, type Upstream } from '../../frontend/test/helpers/upstream';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
 import {
-  assertChromium,
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
+  assertNoPageErrors,
   ensureFrontendBuilt,
+  openBrowser,
   freePort,
   startFrontend,
   stopChild,
@@ -74,15 +69,9 @@ describe('the built frontend server', { skip: process.env.BASE_URL ? 'BASE_URL s
   });
 
   test('in a browser, an unreachable backend is reported on the form and the input is kept', async () => {
-    assertChromium();
-    const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-e2e-chromium-'));
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    const browser = await openBrowser('proxy');
     try {
-      const page = context.pages()[0] ?? (await context.newPage());
+      const { page } = browser;
       await page.goto(`${betaUrl}/sign-in`);
       await page.getByLabel('Email').fill('someone@example.com');
       await page.getByLabel('Password').fill('a-password');
@@ -90,9 +79,9 @@ describe('the built frontend server', { skip: process.env.BASE_URL ? 'BASE_URL s
       await page.getByTestId('form-error').getByText(/unreachable/i).waitFor({ timeout: 20_000 });
       assert.equal(await page.getByLabel('Email').inputValue(), 'someone@example.com');
       assert.equal(await page.getByLabel('Password').inputValue(), 'a-password');
+      assertNoPageErrors(browser);
     } finally {
-      await context.close();
-      rmSync(userDataDir, { recursive: true, force: true });
+      await browser.close();
     }
   });
 
