@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable, type Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import type { ApiError } from '@todo/contract';
@@ -59,9 +59,21 @@ export type ProxyOptions = {
   clientAddress?: string;
   /** Gives up on a backend that sends no response head within this time. */
   timeoutMs?: number;
+  /** Largest request body passed on; a larger one is answered with 413. */
+  maxBodyBytes?: number;
 };
 
 export const DEFAULT_PROXY_TIMEOUT_MS = 120_000;
+
+/**
+ * 1 MiB: what nginx allows by default, so the Compose proxy (client_max_body_size 1m) and
+ * ingress-nginx draw the same line. The backend's own limit is lower; it answers for itself.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+function tooLarge(limit: number): Response {
+  return errorResponse(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${limit} bytes.`);
+}
 
 export function errorResponse(status: number, code: string, message: string): Response {
   const body: ApiError = { error: { code, message } };
@@ -153,10 +165,21 @@ export async function proxyRequest(request: Request, options: ProxyOptions): Pro
   const method = request.method.toUpperCase();
   const hasBody = !BODYLESS_METHODS.has(method) && request.body !== null;
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROXY_TIMEOUT_MS;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const transport = target.protocol === 'https:' ? https : http;
+
+  // Refused before connecting: a backend that stops reading a body it will refuse resets the
+  // connection, and the client would get a 502 instead of the reason.
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (hasBody && declared > maxBodyBytes) {
+    request.body?.cancel().catch(() => {});
+    return tooLarge(maxBodyBytes);
+  }
 
   return new Promise<Response>((resolve) => {
     let settled = false;
+    let sent = 0;
+    let counter: Transform | undefined;
     const fail = (status: number, code: string, message: string, err: unknown) => {
       if (settled) return;
       settled = true;
@@ -175,11 +198,30 @@ export async function proxyRequest(request: Request, options: ProxyOptions): Pro
       upstream.destroy(Object.assign(new Error(`no response within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
     });
 
-    upstream.on('error', (err) => {
+    const failUpstream = (err: unknown) => {
       if ((err as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
         fail(504, 'GATEWAY_TIMEOUT', 'The API did not answer in time. Please try again.', err);
       } else {
         fail(502, 'BAD_GATEWAY', 'The API is unreachable right now. Please try again in a moment.', err);
+      }
+    };
+    const refuseBody = () => {
+      if (settled) return;
+      settled = true;
+      resolve(tooLarge(maxBodyBytes));
+    };
+
+    upstream.on('error', (err) => {
+      if (sent > maxBodyBytes) {
+        refuseBody();
+      } else if (counter && !counter.writableFinished) {
+        // The backend stopped reading the body (it refuses large ones by closing): whether
+        // that is a 413 or a 502 depends on the rest of the body, so it is read and dropped.
+        counter.unpipe(upstream);
+        counter.on('end', () => failUpstream(err));
+        counter.resume();
+      } else {
+        failUpstream(err);
       }
     });
 
@@ -228,8 +270,25 @@ export async function proxyRequest(request: Request, options: ProxyOptions): Pro
 
     if (hasBody) {
       const source = Readable.fromWeb(request.body as unknown as NodeWebReadableStream<Uint8Array>);
-      source.on('error', (err) => upstream.destroy(err));
-      source.pipe(upstream);
+      // Counted as it streams: a chunked body declares no length, and none is held in memory.
+      counter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          sent += chunk.length;
+          if (sent > maxBodyBytes) callback(new Error(`request body over ${maxBodyBytes} bytes`));
+          else callback(null, chunk);
+        },
+      });
+      source.on('error', (err) => {
+        counter?.destroy(err);
+        upstream.destroy(err);
+      });
+      counter.on('error', (err) => {
+        source.destroy();
+        if (sent > maxBodyBytes) refuseBody();
+        else failUpstream(err);
+        upstream.destroy(err);
+      });
+      source.pipe(counter).pipe(upstream);
     } else {
       upstream.end();
     }

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { DEFAULT_MAX_BODY_BYTES } from '../../app/lib/proxy';
 import { GZIPPED_TEXT } from './upstream';
 
 /** One answer as the client got it: raw bytes (not decoded), every header line kept. */
@@ -84,8 +85,10 @@ type Echo = {
 /**
  * The behaviour every path to the backend must have, run against the proxy function and
  * against the built Next.js server alike. `send` reaches an upstream from ./upstream.ts.
+ * trustsClient: whether what the client says in X-Forwarded-* is taken as the chain so far
+ * (the bare proxy function, which leaves that decision to the server in front of it).
  */
-export function proxyContract(send: () => Send) {
+export function proxyContract(send: () => Send, { trustsClient }: { trustsClient: boolean }) {
   test('forwards method, path and query parameters unchanged', async () => {
     const r = await send()('/api/echo?q=a%20b%2Bc&status=pending&tag=x&tag=y&empty=');
     assert.equal(r.status, 200);
@@ -107,7 +110,8 @@ export function proxyContract(send: () => Send) {
   });
 
   test('streams a request body through byte for byte', async () => {
-    const body = randomBytes(1024 * 1024 + 7);
+    // Exactly at the proxy's limit: the largest body it must still pass on.
+    const body = randomBytes(DEFAULT_MAX_BODY_BYTES);
     const r = await send()('/api/echo', {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream' },
@@ -146,19 +150,31 @@ export function proxyContract(send: () => Send) {
     }
   });
 
-  test('keeps X-Forwarded-* set by a proxy in front', async () => {
-    const r = await send()('/api/echo', {
-      headers: {
-        'x-forwarded-host': 'todo.example.com',
-        'x-forwarded-proto': 'https',
-        'x-forwarded-for': '203.0.113.7',
-      },
-    });
-    const echo = JSON.parse(r.body.toString()) as Echo;
-    assert.equal(echo.headers['x-forwarded-host'], 'todo.example.com');
-    assert.equal(echo.headers['x-forwarded-proto'], 'https');
-    assert.match(echo.headers['x-forwarded-for'] ?? '', /^203\.0\.113\.7(, .+)?$/);
-  });
+  test(
+    trustsClient
+      ? 'keeps X-Forwarded-* set by a proxy in front'
+      : "replaces the client's own X-Forwarded-* with what the connection shows",
+    async () => {
+      const r = await send()('/api/echo', {
+        headers: {
+          'x-forwarded-host': 'todo.example.com',
+          'x-forwarded-proto': 'https',
+          'x-forwarded-for': '203.0.113.7',
+        },
+      });
+      const echo = JSON.parse(r.body.toString()) as Echo;
+      if (trustsClient) {
+        assert.equal(echo.headers['x-forwarded-host'], 'todo.example.com');
+        assert.equal(echo.headers['x-forwarded-proto'], 'https');
+        assert.match(echo.headers['x-forwarded-for'] ?? '', /^203\.0\.113\.7(, .+)?$/);
+      } else {
+        // One shared rate-limit bucket at the backend, or a picked one, is what trusting it gives.
+        assert.equal(echo.headers['x-forwarded-for'], '127.0.0.1');
+        assert.equal(echo.headers['x-forwarded-proto'], 'http');
+        assert.notEqual(echo.headers['x-forwarded-host'], 'todo.example.com');
+      }
+    },
+  );
 
   test('passes every Set-Cookie header of an answer separately', async () => {
     const r = await send()('/api/auth/sign-in/email', {

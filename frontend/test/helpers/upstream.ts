@@ -11,6 +11,9 @@ export type Upstream = { url: string; close: () => Promise<void> };
 
 export const GZIPPED_TEXT = 'compressed body, '.repeat(50);
 
+/** The body limit of /api/limited, below the proxy's own. */
+export const LIMITED_BODY_BYTES = 64 * 1024;
+
 export async function startUpstream(): Promise<Upstream> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://upstream');
@@ -77,6 +80,23 @@ export async function startUpstream(): Promise<Upstream> {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('first;');
         setTimeout(() => res.end('last'), 300);
+        return;
+      }
+      case '/api/limited': {
+        // As the backend does with a body over its limit: answer 413 and drop the connection
+        // without reading the rest, which the client may see as a reset instead.
+        let length = 0;
+        req.on('data', (chunk: Buffer) => {
+          length += chunk.length;
+          if (length > LIMITED_BODY_BYTES && !res.headersSent) {
+            res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+            res.end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'too large' } }));
+            req.socket.destroy();
+          }
+        });
+        req.on('end', () => {
+          if (!res.headersSent) res.end('{}');
+        });
         return;
       }
       case '/api/hang':
