@@ -44,5 +44,10 @@ cpSync(path.join(frontendDir, '.next', 'static'), path.join(standaloneApp, '.nex
 if (existsSync(path.join(frontendDir, 'public'))) {
   cpSync(path.join(frontendDir, 'public'), path.join(standaloneApp, 'public'), { recursive: true });
 }
+// The entry point that wraps server.js (see front-door/start.mjs); plain files, nothing to trace.
+cpSync(path.join(frontendDir, 'front-door'), path.join(standaloneApp, 'front-door'), {
+  recursive: true,
+  filter: (src) => !src.endsWith('.d.mts'),
+});
 writeFileSync(digestFile, `${digest}\n`);
-console.log(`build: standalone server ready at ${path.relative(frontendDir, standaloneApp)}/server.js`);
+console.log(`build: standalone server ready at ${path.relative(frontendDir, standaloneApp)}/front-door/start.mjs`);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { BACKEND_PORT, CONFIG_ENV, FRONTEND_PORT } from '@todo/contract';
 import { digestFile, frontendDir, sourceDigest } from './source-digest.mjs';
 
-const serverJs = path.join(frontendDir, '.next', 'standalone', path.basename(frontendDir), 'server.js');
+const serverJs = path.join(frontendDir, '.next', 'standalone', path.basename(frontendDir), 'front-door', 'start.mjs');
 const buildId = path.join(frontendDir, '.next', 'BUILD_ID');
 
 function staleReason() {

@@ -46,12 +46,36 @@ describe('the built frontend server', { skip: process.env.BASE_URL ? 'BASE_URL s
   });
 
   describe('forwards /api/* to API_BASE_URL read at run time', () => {
-    proxyContract(() => httpSender(alphaUrl), { trustsClient: true });
+    proxyContract(() => httpSender(alphaUrl), { trustsClient: false });
   });
 
   test('adds the client address as X-Forwarded-For', async () => {
     const r = await httpSender(alphaUrl)('/api/echo');
-    assert.match(JSON.parse(r.body.toString()).headers['x-forwarded-for'], /127\.0\.0\.1/);
+    assert.equal(JSON.parse(r.body.toString()).headers['x-forwarded-for'], '127.0.0.1');
+  });
+
+  test('hostile requests get a clean 4xx from the server, never a 500 or a reset', async () => {
+    const send = httpSender(alphaUrl);
+    const trace = await send('/api/v1/todos', { method: 'TRACE' });
+    assert.equal(trace.status, 405);
+    assert.match(trace.header('allow') ?? '', /GET/);
+    assert.equal((await send('/', { method: 'TRACE' })).status, 405);
+    const badEncoding = await send('/api/v1/todos/%ff');
+    assert.equal(badEncoding.status, 400);
+    assert.match(JSON.parse(badEncoding.body.toString()).error.message, /percent-encoding/);
+    for (const length of [9 * 1024, 20 * 1024, 64 * 1024]) {
+      assert.equal((await send(`/api/${'a'.repeat(length)}`)).status, 414, `a ${length}-byte URL`);
+    }
+    assert.equal((await send('/sign-in', { headers: { 'x-big': 'b'.repeat(20 * 1024) } })).status, 431);
+  });
+
+  test('a 10 MB body is refused with 413 naming the limit, every time', async () => {
+    const body = Buffer.alloc(10 * 1024 * 1024);
+    for (let i = 0; i < 8; i++) {
+      const r = await httpSender(alphaUrl)('/api/v1/todos', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(r.status, 413, `try ${i + 1}: ${r.body.toString()}`);
+      assert.match(JSON.parse(r.body.toString()).error.message, /limit of 1048576 bytes/);
+    }
   });
 
   test('answers 502 BAD_GATEWAY as JSON when the backend is unreachable', async () => {
