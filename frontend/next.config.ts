@@ -16,6 +16,20 @@ const nextConfig: NextConfig = {
   // No next/image in this app: nothing may try to write optimised images outside the
   // writable cache directory of a read-only container.
   images: { unoptimized: true },
+  // Static, so set here for every answer but the API's (the backend labels its own); the
+  // per-request Content-Security-Policy with its nonce comes from proxy.ts.
+  async headers() {
+    return [
+      {
+        source: '/((?!api/|api$).*)',
+        headers: [
+          { key: 'X-Frame-Options', value: 'DENY' },
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+        ],
+      },
+    ];
+  },
 };
 
 export default nextConfig;

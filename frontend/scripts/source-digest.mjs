@@ -30,6 +30,7 @@ export function sourceDigest() {
     path.join(frontendDir, 'public'),
     path.join(frontendDir, 'front-door'),
     path.join(frontendDir, 'proxy.ts'),
+    path.join(frontendDir, 'instrumentation-client.ts'),
     path.join(frontendDir, 'next.config.ts'),
     path.join(frontendDir, 'package.json'),
     path.join(frontendDir, 'tsconfig.json'),
