@@ -181,9 +181,10 @@ export function guardListener(listener, { trustedHops }) {
       encrypted: 'encrypted' in socket && !!socket.encrypted,
       trustedHops,
     });
-    for (const name of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded']) {
-      delete req.headers[name];
-    }
+    // Next.js fills in a missing X-Forwarded-Port with its own; a trusted proxy's is the public one.
+    const replaced = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded'];
+    if (trustedHops === 0) replaced.push('x-forwarded-port');
+    for (const name of replaced) delete req.headers[name];
     Object.assign(req.headers, forwarded);
     return listener(req, res);
   };

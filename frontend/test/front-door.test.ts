@@ -64,10 +64,16 @@ describe('front door (front-door/guard.mjs) in front of the /api proxy', () => {
 
   test("the backend sees the socket's address, not an X-Forwarded-For the client made up", async () => {
     const r = await httpSender(direct.url)('/api/echo', {
-      headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' },
+      headers: {
+        'x-forwarded-for': '203.0.113.7',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'evil.example',
+        'x-forwarded-port': '8443',
+      },
     });
     const echo = JSON.parse(r.body.toString()) as Echo;
     assert.equal(echo.headers['x-forwarded-for'], '127.0.0.1');
+    assert.equal(echo.headers['x-forwarded-port'], undefined);
     assert.equal(echo.headers['x-forwarded-proto'], 'http');
     assert.equal(echo.headers['x-forwarded-host'], new URL(direct.url).host);
   });
@@ -78,9 +84,11 @@ describe('front door (front-door/guard.mjs) in front of the /api proxy', () => {
         'x-forwarded-for': '203.0.113.7, 198.51.100.20',
         'x-forwarded-proto': 'https',
         'x-forwarded-host': 'todo.example.com',
+        'x-forwarded-port': '443',
       },
     });
     const echo = JSON.parse(r.body.toString()) as Echo;
+    assert.equal(echo.headers['x-forwarded-port'], '443');
     // 203.0.113.7 came from before the trusted proxy: a claim of the client, dropped.
     assert.equal(echo.headers['x-forwarded-for'], '198.51.100.20, 127.0.0.1');
     assert.equal(echo.headers['x-forwarded-proto'], 'https');
