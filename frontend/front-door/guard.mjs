@@ -14,7 +14,10 @@ export const MAX_HEADER_BYTES = 16 * 1024;
  */
 export const MAX_URL_BYTES = 8 * 1024;
 
-/** Environment variable: how many proxies in front of this server may set X-Forwarded-*. */
+/**
+ * Environment variable: how many proxies in front of this server may set X-Forwarded-*.
+ * CONFIG_ENV.trustedProxyHops of the contract; spelled out so this file needs no build.
+ */
 export const TRUSTED_PROXY_HOPS_ENV = 'FRONTEND_TRUSTED_PROXY_HOPS';
 
 /** What the app routes. TRACE would echo request headers (cookies) back; WHATWG Request refuses it. */

@@ -10,7 +10,9 @@ import {
   guardListener,
   MAX_URL_BYTES,
   parseTrustedHops,
+  TRUSTED_PROXY_HOPS_ENV,
 } from '../front-door/guard.mjs';
+import { CONFIG_ENV } from '@todo/contract';
 import { proxyRequest } from '../app/lib/proxy';
 import { httpSender } from './helpers/proxy-cases';
 import { startUpstream, type Upstream } from './helpers/upstream';
@@ -142,6 +144,9 @@ describe('forwardedHeaders', () => {
 });
 
 describe('parseTrustedHops', () => {
+  test('reads the variable the contract (and so the chart) names', () => {
+    assert.equal(TRUSTED_PROXY_HOPS_ENV, CONFIG_ENV.trustedProxyHops);
+  });
   test('defaults to 0 and refuses what is not a small whole number', () => {
     assert.equal(parseTrustedHops(undefined), 0);
     assert.equal(parseTrustedHops(' 1 '), 1);

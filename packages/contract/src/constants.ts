@@ -30,6 +30,8 @@ export const SECRET_ENV = {
 export const CONFIG_ENV = {
   apiBaseUrl: 'API_BASE_URL',
   environmentName: 'ENVIRONMENT_NAME',
+  /** Frontend: how many proxies in front may set X-Forwarded-* (read by frontend/front-door). */
+  trustedProxyHops: 'FRONTEND_TRUSTED_PROXY_HOPS',
 } as const;
 
 export const SECRET_ENV_NAMES = Object.values(SECRET_ENV);
