@@ -7,6 +7,7 @@ import { API_V1_PREFIX } from '@todo/contract';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import errors, { errorBody } from './plugins/external/errors.js';
+import jsonBody from './plugins/external/json-body.js';
 import database from './plugins/external/database.js';
 import metrics from './plugins/external/metrics.js';
 import openapi from './plugins/external/openapi.js';
@@ -106,6 +107,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   // Layer 1, infrastructure: error shape, security headers, database, metrics, API docs.
   await app.register(errors);
+  await app.register(jsonBody);
   await app.register(helmet, { global: true });
   await app.register(database, { database: db });
   await app.register(metrics);
