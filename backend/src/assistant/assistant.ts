@@ -5,6 +5,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
 import { ASSISTANT_ERROR, type ChatResponse, type ChatStatus, type ToolCallRecord } from '@todo/contract';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
@@ -12,6 +13,7 @@ import type { ChatMessageRow, StoredToolCall } from '../db/schema.js';
 import type { ConversationsRepository, NewChatMessage } from '../plugins/app/conversations-repository.js';
 import type { TodosRepository } from '../plugins/app/todos-repository.js';
 import { HttpError, notFound } from '../plugins/external/errors.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../plugins/external/json-body.js';
 import { systemPrompt } from './prompt.js';
 import { runTool, TOOL_DEFINITIONS } from './tools.js';
 
@@ -47,6 +49,76 @@ export type ChatInput = { conversationId?: string | undefined; message: string; 
 
 /** An error of the assistant that carries what was done before it happened. */
 export class AssistantError extends HttpError {}
+
+/** The AI service answered, but not with something that may be acted on or stored. */
+export class MalformedReplyError extends Error {
+  constructor(readonly problem: string) {
+    super(`malformed reply: ${problem}`);
+    this.name = 'MalformedReplyError';
+  }
+}
+
+/*
+ * The model's reply is input from outside like a request body: the SDK's types are a promise
+ * the wire does not keep. Everything acted on or stored is checked here first, so a wrong
+ * reply is the AI service's fault (502), never a 500 or a half-stored tool round.
+ */
+const text = z.string().nullish();
+/** Usage only feeds metrics: a wrong one is dropped rather than failing the turn. */
+const Usage = z.object({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() }).nullish().catch(null);
+const ToolCall = z.object({
+  id: z.string().min(1),
+  type: z.literal('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+const CompletionReply = z.object({
+  choices: z.array(z.object({ message: z.object({ content: text, refusal: text, tool_calls: z.array(ToolCall).nullish() }) })).min(1),
+  usage: Usage,
+});
+const StreamChunk = z.object({
+  choices: z
+    .array(
+      z.object({
+        delta: z
+          .object({
+            content: text,
+            refusal: text,
+            tool_calls: z
+              .array(
+                z.object({
+                  index: z.number().int().min(0).max(127),
+                  id: text,
+                  function: z.object({ name: text, arguments: text }).nullish(),
+                }),
+              )
+              .nullish(),
+          })
+          .nullish(),
+      }),
+    )
+    .nullish(),
+  usage: Usage,
+});
+
+function checked<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new MalformedReplyError(`${issue.path.join('.') || 'reply'}: ${issue.message}`);
+}
+
+/** Assembled calls must be complete, and their arguments shallow enough to parse and store safely. */
+function checkedCalls(calls: StoredToolCall[]): StoredToolCall[] {
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    if (!c || !c.id) throw new MalformedReplyError(`tool_calls.${i}.id: missing`);
+    if (!c.name) throw new MalformedReplyError(`tool_calls.${i}.function.name: missing`);
+    if (jsonDepthExceeds(c.arguments, MAX_JSON_DEPTH)) {
+      throw new MalformedReplyError(`tool_calls.${i}.function.arguments: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+  }
+  return calls;
+}
 
 function unavailable(): AssistantError {
   return new AssistantError(
@@ -156,11 +228,15 @@ export function createAssistant(deps: AssistantDeps) {
         { ...details, upstreamStatus: status ?? null },
       );
     }
+    if (err instanceof MalformedReplyError) {
+      log.error({ problem: err.problem }, 'the AI service sent a malformed reply');
+      return new AssistantError(502, ASSISTANT_ERROR.upstream, `the AI service sent a malformed reply (${err.problem}); nothing of it was used, your message is saved`, details);
+    }
     log.error({ err }, 'the AI service returned something unusable');
     return new AssistantError(502, ASSISTANT_ERROR.upstream, 'the AI service returned an answer that cannot be used; your message is saved', details);
   }
 
-  type ModelTurn = { content: string | null; refusal: string | null; calls: StoredToolCall[]; usage: ChatCompletion['usage'] | null };
+  type ModelTurn = { content: string | null; refusal: string | null; calls: StoredToolCall[]; usage: z.infer<typeof Usage> };
 
   /** One request to the model; streamed when onDelta is given (text pieces go to it as they arrive). */
   async function modelTurn(
@@ -179,12 +255,11 @@ export function createAssistant(deps: AssistantDeps) {
     };
     const options = { timeout: remainingMs, signal: AbortSignal.timeout(remainingMs) };
     if (!onDelta) {
-      const completion = await api.chat.completions.create(body, options);
-      const message = completion?.choices?.[0]?.message;
-      if (!message) throw new Error('no choices in the completion');
-      const calls = (message.tool_calls ?? [])
-        .filter((c): c is ChatCompletionMessageFunctionToolCall => c.type === 'function')
-        .map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+      const completion = checked(CompletionReply, await api.chat.completions.create(body, options));
+      const message = completion.choices[0]!.message;
+      const calls = checkedCalls(
+        (message.tool_calls ?? []).map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })),
+      );
       return { content: message.content ?? null, refusal: message.refusal ?? null, calls, usage: completion.usage ?? null };
     }
     const stream = await api.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, options);
@@ -194,7 +269,8 @@ export function createAssistant(deps: AssistantDeps) {
     let sawChoice = false;
     // Tool calls arrive in pieces keyed by index: the id and name first, the arguments in fragments.
     const calls: StoredToolCall[] = [];
-    for await (const chunk of stream) {
+    for await (const raw of stream) {
+      const chunk = checked(StreamChunk, raw);
       if (chunk.usage) usage = chunk.usage;
       const choice = chunk.choices?.[0];
       if (!choice) continue;
@@ -213,7 +289,7 @@ export function createAssistant(deps: AssistantDeps) {
       }
     }
     if (!sawChoice) throw new Error('the stream carried no choices');
-    return { content: content || null, refusal: refusal || null, calls: calls.filter((c) => c && c.id && c.name), usage };
+    return { content: content || null, refusal: refusal || null, calls: checkedCalls(Array.from(calls)), usage };
   }
 
   return {
