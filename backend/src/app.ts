@@ -65,8 +65,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     logger: opts.logger ?? loggerOptions(config),
     genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
-    // X-Forwarded-* from the Next.js server or the Ingress give the public origin and client IP.
-    trustProxy: true,
+    // X-Forwarded-* from the Next.js server or the Ingress give the public origin and client IP,
+    // but only when they come from a configured proxy: anyone else could name any address.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     routerOptions: { ignoreTrailingSlash: true },
     // Router-level rejections (bad percent-encoding, over-long path parameters) bypass the
     // error handler; give them the same shape.

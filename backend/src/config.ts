@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import proxyAddr from '@fastify/proxy-addr';
 import { BACKEND_CONFIG_ENV, BACKEND_PORT, SECRET_ENV } from '@todo/contract';
 
 /** src/ and dist/ sit at the same depth, so the repository root is two levels up from either. */
@@ -44,6 +45,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   [BACKEND_CONFIG_ENV.authTrustedOrigins]: optionalString,
+  [BACKEND_CONFIG_ENV.trustedProxies]: optionalString,
   [SECRET_ENV.openaiApiKey]: optionalString,
   [BACKEND_CONFIG_ENV.openaiBaseUrl]: optionalString.pipe(z.url().optional()),
   [BACKEND_CONFIG_ENV.openaiModel]: optionalString,
@@ -78,6 +80,12 @@ export type Config = {
   /** Where the secret came from, so start-up can warn without ever printing it. */
   authSecretSource: 'env' | 'generated' | 'file';
   authTrustedOrigins: string[];
+  /**
+   * Peers whose X-Forwarded-For/-Host/-Proto are believed (proxy-addr syntax); empty: none.
+   * The client address they yield keys the sign-in rate limits, so trusting too much lets a
+   * client pick a fresh address for every attempt.
+   */
+  trustedProxies: string[];
   openai: {
     apiKey: string | undefined;
     baseUrl: string | undefined;
@@ -116,6 +124,23 @@ function parseOrigins(raw: string | undefined): string[] {
     origins.push(url.origin);
   }
   return origins;
+}
+
+/** Only the local machine by default: the Next.js server in development runs there. */
+export const DEFAULT_TRUSTED_PROXIES = ['loopback'];
+
+function parseProxies(raw: string | undefined): string[] {
+  if (raw === undefined) return DEFAULT_TRUSTED_PROXIES;
+  const list = raw.split(',').map((v) => v.trim()).filter(Boolean);
+  if (list.length === 1 && list[0] === 'none') return [];
+  try {
+    proxyAddr.compile(list);
+  } catch (err) {
+    throw new ConfigError(
+      `${BACKEND_CONFIG_ENV.trustedProxies}: ${(err as Error).message}; give IP addresses or CIDRs (10.0.0.0/8), loopback, linklocal, uniquelocal, or none`,
+    );
+  }
+  return list;
 }
 
 /**
@@ -174,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authSecret,
     authSecretSource,
     authTrustedOrigins: parseOrigins(e[BACKEND_CONFIG_ENV.authTrustedOrigins]),
+    trustedProxies: parseProxies(e[BACKEND_CONFIG_ENV.trustedProxies]),
     openai: {
       apiKey: e[SECRET_ENV.openaiApiKey],
       baseUrl: e[BACKEND_CONFIG_ENV.openaiBaseUrl],
@@ -196,6 +222,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     database: c.databaseUrl ? 'postgres' : `pglite:${c.dataDir}`,
     authSecret: c.authSecretSource,
     authTrustedOrigins: c.authTrustedOrigins,
+    trustedProxies: c.trustedProxies,
     openai: c.openai.apiKey ? 'configured' : 'not configured',
     environmentName: c.environmentName,
   };

@@ -34,6 +34,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('trusts forwarded headers from loopback only unless TRUSTED_PROXIES says otherwise', () => {
+    const base = { AUTH_SECRET: TEST_AUTH_SECRET };
+    assert.deepEqual(loadConfig(base).trustedProxies, ['loopback']);
+    assert.deepEqual(loadConfig({ ...base, TRUSTED_PROXIES: '' }).trustedProxies, ['loopback'], 'empty counts as unset');
+    assert.deepEqual(loadConfig({ ...base, TRUSTED_PROXIES: 'none' }).trustedProxies, []);
+    assert.deepEqual(loadConfig({ ...base, TRUSTED_PROXIES: ' 10.0.0.0/8, uniquelocal ,::1' }).trustedProxies, ['10.0.0.0/8', 'uniquelocal', '::1']);
+    for (const bad of ['everyone', '10.0.0.0/99', '300.1.1.1']) {
+      assert.throws(() => loadConfig({ ...base, TRUSTED_PROXIES: bad }), (err: Error) => err instanceof ConfigError && /TRUSTED_PROXIES/.test(err.message), bad);
+    }
+  });
+
   it('has the documented defaults', () => {
     const c = loadConfig({ AUTH_SECRET: TEST_AUTH_SECRET });
     assert.equal(c.nodeEnv, 'development');

@@ -47,6 +47,8 @@ export const BACKEND_CONFIG_ENV = {
   environmentName: 'ENVIRONMENT_NAME',
   /** Comma-separated browser origins allowed to call the auth endpoints besides the request's own. */
   authTrustedOrigins: 'AUTH_TRUSTED_ORIGINS',
+  /** Comma-separated proxy addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-* headers are believed; "none" for none. */
+  trustedProxies: 'TRUSTED_PROXIES',
   /** PGlite data directory, used only when DATABASE_URL is unset. */
   dataDir: 'DATA_DIR',
   /** Milliseconds the assistant may wait for the model while answering one message, tool rounds and retries included (then 504). */

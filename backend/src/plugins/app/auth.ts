@@ -6,6 +6,9 @@ import type { Config } from '../../config.js';
 import { schema } from '../../db/schema.js';
 import { HttpError } from '../external/errors.js';
 
+/** Set by us on every request to Better Auth; a client's own value is overwritten. */
+const CLIENT_IP_HEADER = 'x-todo-client-ip';
+
 export function createAuth(app: FastifyInstance, config: Config) {
   const log = app.log.child({ component: 'better-auth' });
   return betterAuth({
@@ -19,7 +22,9 @@ export function createAuth(app: FastifyInstance, config: Config) {
     trustedOrigins: config.authTrustedOrigins,
     advanced: {
       trustedProxyHeaders: true,
-      ipAddress: { ipAddressHeaders: ['x-forwarded-for'] },
+      // The address Fastify resolved with TRUSTED_PROXIES, not X-Forwarded-For itself: rate
+      // limits must key on the same client the rest of the API sees.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
     database: drizzleAdapter(app.database.db, {
       provider: 'pg',
@@ -33,8 +38,9 @@ export function createAuth(app: FastifyInstance, config: Config) {
     }),
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
-    // Counters in the database, so limits hold across replicas (on by default in production).
-    rateLimit: { storage: 'database', modelName: 'rateLimit' },
+    // Counters in the database, so limits hold across replicas. On in production as Better
+    // Auth's default, but decided by our validated config rather than its own read of NODE_ENV.
+    rateLimit: { enabled: config.nodeEnv === 'production', storage: 'database', modelName: 'rateLimit' },
     logger: {
       level: config.logLevel === 'debug' || config.logLevel === 'trace' ? 'debug' : 'warn',
       log: (level, message, ...args) => {
@@ -71,8 +77,7 @@ export function toFetchHeaders(request: FastifyRequest): Headers {
     if (Array.isArray(value)) for (const v of value) headers.append(key, v);
     else headers.set(key, String(value));
   }
-  // Rate limits are per client address: give Better Auth the socket's when no proxy named one.
-  if (!headers.has('x-forwarded-for')) headers.set('x-forwarded-for', request.socket.remoteAddress ?? '');
+  headers.set(CLIENT_IP_HEADER, request.ip);
   return headers;
 }
 
