@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import errors, { errorBody } from './plugins/external/errors.js';
 import jsonBody from './plugins/external/json-body.js';
+import methodNotAllowed from './plugins/external/method-not-allowed.js';
 import database from './plugins/external/database.js';
 import metrics from './plugins/external/metrics.js';
 import openapi from './plugins/external/openapi.js';
@@ -109,6 +110,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // Layer 1, infrastructure: error shape, security headers, database, metrics, API docs.
   await app.register(errors);
   await app.register(jsonBody);
+  await app.register(methodNotAllowed, { prefix: API_V1_PREFIX });
   await app.register(helmet, { global: true });
   await app.register(database, { database: db });
   await app.register(metrics);

@@ -56,17 +56,19 @@ forEachBackend('errors: one shape, no 500 from client input', (backend) => {
     }
   });
 
-  it('answers 404 in the error shape for unknown routes and 404/405-free methods', async () => {
+  it('answers 404 in the error shape for unknown routes, 405 for a method an API path lacks', async () => {
     for (const [method, url] of [
       ['GET', '/api/v1/nope'],
       ['GET', '/api/v2/todos'],
-      ['PUT', '/api/v1/health'],
       ['GET', '/'],
     ] as const) {
       const res = await t.app.inject({ method, url });
       assert.equal(res.statusCode, 404, `${method} ${url}`);
       assertErrorShape(res.body, 404);
     }
+    const put = await t.app.inject({ method: 'PUT', url: '/api/v1/health' });
+    assert.equal(put.statusCode, 405);
+    assertErrorShape(put.body, 405);
   });
 
   // A handful of hostile inputs: none may produce a 500, every answer has the error shape.
