@@ -15,12 +15,19 @@ export const Priority = z.enum(PRIORITIES);
 
 /** PostgreSQL text cannot hold U+0000; refuse it up front with a message naming the field. */
 const noNul = (field: string) => [(v: string) => !v.includes('\u0000'), `${field} must not contain the NUL character`] as const;
+/**
+ * The refinements above as JSON Schema patterns, for the OpenAPI document and the model's tool
+ * parameters: zod cannot derive them from trim() and refine().
+ */
+const NO_NUL = { pattern: '^[^\\u0000]*$' };
+const NOT_BLANK_NO_NUL = { pattern: '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$' };
 export const Tag = z
   .string()
   .trim()
   .min(1, 'tag must not be empty')
   .max(TAG_MAX, `tag must be at most ${TAG_MAX} characters`)
-  .refine(...noNul('tag'));
+  .refine(...noNul('tag'))
+  .meta(NOT_BLANK_NO_NUL);
 
 /** A calendar date (YYYY-MM-DD) or null to clear it. */
 export const DueDate = z.iso.date({ message: 'dueDate must be a date in the form YYYY-MM-DD' });
@@ -30,11 +37,13 @@ export const Title = z
   .trim()
   .min(1, 'title must not be empty')
   .max(TITLE_MAX, `title must be at most ${TITLE_MAX} characters`)
-  .refine(...noNul('title'));
+  .refine(...noNul('title'))
+  .meta(NOT_BLANK_NO_NUL);
 export const Description = z
   .string()
   .max(DESCRIPTION_MAX, `description must be at most ${DESCRIPTION_MAX} characters`)
-  .refine(...noNul('description'));
+  .refine(...noNul('description'))
+  .meta(NO_NUL);
 
 export const TodoCreate = z.strictObject({
   title: Title,
@@ -53,7 +62,8 @@ export const TodoUpdate = z
     tags: z.array(Tag).max(TAGS_MAX, `at most ${TAGS_MAX} tags`).optional(),
     dueDate: DueDate.nullable().optional(),
   })
-  .refine((v) => Object.keys(v).length > 0, { message: 'the update must change at least one field' });
+  .refine((v) => Object.keys(v).length > 0, { message: 'the update must change at least one field' })
+  .meta({ minProperties: 1 });
 
 export const Todo = z.object({
   id: z.uuid(),
@@ -68,7 +78,7 @@ export const Todo = z.object({
 });
 
 export const TodoListQuery = z.strictObject({
-  q: z.string().trim().max(TITLE_MAX, `q must be at most ${TITLE_MAX} characters`).refine(...noNul('q')).optional(),
+  q: z.string().trim().max(TITLE_MAX, `q must be at most ${TITLE_MAX} characters`).refine(...noNul('q')).meta(NO_NUL).optional(),
   status: z.enum(STATUSES).default('all'),
   priority: Priority.optional(),
   tag: Tag.optional(),

@@ -53,7 +53,7 @@ export default async function healthRoutes(app: FastifyInstance) {
   r.get(HEALTH_PATH, {
     schema: {
       tags: ['health'],
-      summary: 'Summary of liveness and readiness in the health contract',
+      summary: 'Summary of liveness and readiness: 200 when both hold, else 503',
       response: { 200: HealthOk, 503: HealthFail },
     },
     logLevel: 'warn',
