@@ -13,7 +13,11 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /** Operations that answer as a stream of events rather than one JSON body. */
 const EVENT_STREAMS = new Set([`post ${API_V1_PREFIX}/chat/stream`]);
 
-const errorContent = () => ({ 'application/json': { schema: z.toJSONSchema(ApiError, { io: 'output' }) } });
+/** In the dialect of the rest of the document (OpenAPI 3.0), without a $schema of its own. */
+function errorContent() {
+  const { $schema: _, ...schema } = z.toJSONSchema(ApiError, { io: 'output', target: 'openapi-3.0' });
+  return { 'application/json': { schema } };
+}
 
 /**
  * What the route schemas cannot say, added to the generated document so that it states what
