@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { forEachBackend, useApp } from '../helper.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document is read as plain JSON, walked by the assertions
 type Doc = { paths: Record<string, Record<string, any>>; components: Record<string, any>; info: any };
 
 /** The document says what the API does, no more and no less. */

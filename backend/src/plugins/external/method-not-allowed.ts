@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import FindMyWay from 'find-my-way';
 import { errorBody } from './errors.js';
 
 /**
