@@ -6,7 +6,8 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { API_V1_PREFIX } from '@todo/contract';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
-import errors, { errorBody } from './plugins/external/errors.js';
+import errors from './plugins/external/errors.js';
+import { errorBody } from './http-error.js';
 import jsonBody from './plugins/external/json-body.js';
 import methodNotAllowed from './plugins/external/method-not-allowed.js';
 import database from './plugins/external/database.js';

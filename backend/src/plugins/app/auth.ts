@@ -4,7 +4,7 @@ import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import type { Config } from '../../config.js';
 import { schema } from '../../db/schema.js';
-import { HttpError } from '../external/errors.js';
+import { HttpError } from '../../http-error.js';
 
 /** Set by us on every request to Better Auth; a client's own value is overwritten. */
 const CLIENT_IP_HEADER = 'x-todo-client-ip';

@@ -1,22 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import type { ApiError } from '@todo/contract';
-
-/** Thrown by handlers and hooks for an expected client error; the handler below shapes it. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-export const notFound = (what: string) => new HttpError(404, 'NOT_FOUND', `${what} not found`);
+import { errorBody, HttpError } from '../../http-error.js';
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -35,9 +20,6 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-export function errorBody(code: string, message: string, details?: unknown): ApiError {
-  return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
-}
 
 /** SQLSTATE of a database error, whether drizzle wrapped it or not (pg and PGlite both set `code`). */
 function databaseErrorCode(err: unknown): string | undefined {

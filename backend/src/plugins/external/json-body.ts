@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpError } from './errors.js';
+import { HttpError } from '../../http-error.js';
 
 /**
  * Deeper JSON is refused before parsing. Nothing the API accepts nests beyond a few levels,

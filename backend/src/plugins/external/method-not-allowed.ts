@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay from 'find-my-way';
-import { errorBody } from './errors.js';
+import { errorBody } from '../../http-error.js';
 
 /**
  * 405 with Allow for a method a path of ours does not have, instead of 404 (or a 400 from a

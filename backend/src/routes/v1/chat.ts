@@ -13,7 +13,7 @@ import {
   ConversationListQuery,
 } from '@todo/contract';
 import { toChatMessage } from '../../plugins/app/conversations-repository.js';
-import { errorBody, HttpError, notFound } from '../../plugins/external/errors.js';
+import { errorBody, HttpError, notFound } from '../../http-error.js';
 import type { ChatEvent } from '../../assistant/assistant.js';
 
 /** /api/v1/chat and /api/v1/conversations — inside the authenticated scope, so request.user is set. */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError, Todo, TodoCreate, TodoIdParams, TodoList, TodoListQuery, TodoUpdate } from '@todo/contract';
-import { notFound } from '../../plugins/external/errors.js';
+import { notFound } from '../../http-error.js';
 
 const errors = { 400: ApiError, 401: ApiError, 404: ApiError, 413: ApiError, 415: ApiError };
 
