@@ -93,7 +93,7 @@ const GROUPS: Record<string, Group> = {
       {
         name: 'images',
         what: 'images on a real Docker engine: build, read-only non-root runs, stop times, leaks, scans, SBOMs, Compose with the browser test',
-        steps: [{ cmd: ['bash', 'tests/images/run.sh'] }],
+        steps: [{ cmd: nodeTest('--test-concurrency=1', 'tests/images/*.test.ts') }],
       },
       {
         name: 'cluster',
