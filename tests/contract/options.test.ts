@@ -138,6 +138,34 @@ describe('NetworkPolicy', () => {
     assert.deepEqual(pol('frontend').ingress[0].ports, [{ port: 'http', protocol: 'TCP' }]);
     void FRONTEND_PORT;
   });
+
+  it('a database in the cluster is allowed by pod and namespace selector, on its port', () => {
+    const inCluster = render({
+      setString: TEST_SECRET_SETS,
+      set: [
+        'networkPolicy.enabled=true',
+        'networkPolicy.database.podSelector.matchLabels.app\\.kubernetes\\.io/name=postgresql',
+        'networkPolicy.database.namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=databases',
+        'networkPolicy.database.port=6432',
+      ],
+    });
+    const egress = component(inCluster, 'NetworkPolicy', 'backend').spec!.egress as Obj[];
+    const db = egress.filter((e) => e.ports[0].port === 6432);
+    assert.deepEqual(db, [
+      {
+        to: [
+          {
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgresql' } },
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'databases' } },
+          },
+        ],
+        ports: [{ port: 6432, protocol: 'TCP' }],
+      },
+    ]);
+    // No CIDR was given for the database: the only ipBlock left is the OpenAI API's.
+    const byCidr = egress.filter((e) => (e.to as Obj[] | undefined)?.some((t) => t.ipBlock));
+    assert.deepEqual(byCidr.map((e) => e.ports[0].port), [443]);
+  });
 });
 
 describe('hooks', () => {

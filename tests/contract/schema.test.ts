@@ -81,6 +81,13 @@ const CASES: { name: string; opts: RenderOptions; message: RegExp[] }[] = [
     opts: { setString: TEST_SECRET_SETS, set: ['backend.autoscaling.enabled=true', 'backend.autoscaling.minReplicas=5', 'backend.autoscaling.maxReplicas=3'] },
     message: [/backend\.autoscaling\.minReplicas \(5\) must not exceed backend\.autoscaling\.maxReplicas \(3\)/],
   },
+  {
+    // Before this guard, the defaults rendered a policy whose egress allowed DNS and 443 only:
+    // readiness and migrations failed with no hint.
+    name: 'a NetworkPolicy that leaves the backend no way to its database',
+    opts: { setString: TEST_SECRET_SETS, set: ['networkPolicy.enabled=true'] },
+    message: [/networkPolicy\.enabled=true leaves the backend no way to its database/, /networkPolicy\.database\.cidrs/, /networkPolicy\.database\.podSelector/],
+  },
 ];
 
 for (const h of HELMS()) {
