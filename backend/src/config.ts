@@ -73,7 +73,7 @@ export type Config = {
   port: number;
   host: string;
   logLevel: string;
-  /** Unset → embedded PGlite in dataDir. */
+  /** Unset → embedded PGlite in dataDir (never in production). */
   databaseUrl: string | undefined;
   dataDir: string;
   authSecret: string;
@@ -187,6 +187,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const dev = developmentSecret(dataDir);
     authSecret = dev.secret;
     authSecretSource = dev.source;
+  }
+
+  // The embedded PGlite is a development dependency: the image does not ship it, and one
+  // file-backed database per replica would lose data on every rollout anyway.
+  if (nodeEnv === 'production' && !e[SECRET_ENV.databaseUrl]) {
+    throw new ConfigError(
+      `${SECRET_ENV.databaseUrl} is required when NODE_ENV=production: set it to the postgres:// URL of the PostgreSQL server (the embedded PGlite database is for development only)`,
+    );
   }
 
   return {

@@ -12,6 +12,14 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_SECRET: '' }), /AUTH_SECRET/, 'empty counts as unset');
   });
 
+  it('refuses to start in production without DATABASE_URL, naming the variable', () => {
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production', AUTH_SECRET: TEST_AUTH_SECRET }),
+      (err: Error) => err instanceof ConfigError && /DATABASE_URL is required when NODE_ENV=production/.test(err.message),
+    );
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_SECRET: TEST_AUTH_SECRET, DATABASE_URL: ' ' }), /DATABASE_URL/, 'empty counts as unset');
+  });
+
   it('refuses a short AUTH_SECRET in any mode', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'development', AUTH_SECRET: 'short' }), /AUTH_SECRET.*at least 32/);
   });
@@ -54,7 +62,7 @@ describe('loadConfig', () => {
     assert.equal(c.dataDir, DEFAULT_DATA_DIR);
     assert.equal(DEFAULT_DATA_DIR, path.join(REPO_ROOT, '.data', 'pglite'));
     assert.equal(c.logLevel, 'info');
-    assert.equal(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: TEST_AUTH_SECRET }).host, '0.0.0.0');
+    assert.equal(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: TEST_AUTH_SECRET, DATABASE_URL: 'postgres://db/todo' }).host, '0.0.0.0');
   });
 
   it('treats empty variables as unset (OPENAI_API_KEY, DATABASE_URL, PORT)', () => {

@@ -80,6 +80,13 @@ describe('dist/server.js start-up', { skip: existsSync(ENTRY) ? false : 'run `np
     assert.match(s.stderr.join(''), /AUTH_SECRET is required when NODE_ENV=production/);
   });
 
+  it('refuses to start in production without DATABASE_URL and names it (exit 78)', async () => {
+    const s = run(baseEnv({}));
+    const { code } = await s.exit;
+    assert.equal(code, 78);
+    assert.match(s.stderr.join(''), /DATABASE_URL is required when NODE_ENV=production/);
+  });
+
   it('refuses an invalid PORT naming it', async () => {
     const s = run(baseEnv({ PORT: 'http' }));
     const { code } = await s.exit;
@@ -93,7 +100,9 @@ forEachBackend('dist/server.js lifecycle', (backend) => {
   let dispose: () => Promise<void>;
   before(async () => {
     const db = await backend.freshDatabase();
-    env = db.env;
+    // Production refuses the embedded PGlite, so on it the same entry point runs as `npm start`
+    // runs it: in development mode.
+    env = db.env.DATABASE_URL ? db.env : { NODE_ENV: 'development', ...db.env };
     dispose = db.dispose;
   });
   after(async () => dispose?.());

@@ -3,6 +3,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { SECRET_ENV } from '@todo/contract';
+import { ConfigError } from '../config.js';
 import { schema, type Schema } from './schema.js';
 import { runMigrations } from './migrate.js';
 
@@ -76,11 +78,15 @@ function openPostgres(url: string, opts: DatabaseOptions): Database {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
-  // Loaded only when used: a PostgreSQL deployment never pays for the WebAssembly build.
-  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('drizzle-orm/pglite'),
-  ]);
+  // Loaded only when used, and installed only with the development dependencies: the image
+  // ships without the WebAssembly build, and a PostgreSQL deployment never loads it.
+  const { PGlite } = await import('@electric-sql/pglite').catch((err: unknown) => {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new ConfigError(
+      `${SECRET_ENV.databaseUrl} is not set and the embedded database (@electric-sql/pglite, a development dependency) is not installed: set ${SECRET_ENV.databaseUrl} to a postgres:// URL, or install the development dependencies`,
+    );
+  });
+  const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
   const db = drizzlePglite({ client, schema }) as unknown as Db;
