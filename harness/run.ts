@@ -70,6 +70,15 @@ const GROUPS: Record<string, Group> = {
         steps: [{ cmd: ['npm', 'test', '-w', 'frontend'] }],
       },
       {
+        name: 'first-load',
+        what: 'first-load JavaScript of / and /sign-in from the production build, against their targets',
+        steps: [
+          // Builds only when the sources changed since the last build; the browser suite reuses it.
+          { cmd: ['node', 'frontend/scripts/start-local.mjs', '--build-only'] },
+          { cmd: ['node', 'frontend/scripts/first-load-js.mjs'] },
+        ],
+      },
+      {
         name: 'contract',
         what: 'static tests of the Kubernetes manifests and the Helm chart, the docs that trace requirements',
         // The pinned helm 3 and 4, kubeconform, kustomize and kube-score, cached after the first run.

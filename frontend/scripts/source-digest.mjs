@@ -35,6 +35,7 @@ export function sourceDigest() {
     path.join(frontendDir, 'package.json'),
     path.join(frontendDir, 'tsconfig.json'),
     path.join(repoRoot, 'packages', 'contract', 'dist'),
+    path.join(repoRoot, 'packages', 'contract', 'package.json'), // its exports and sideEffects shape the bundles
     path.join(repoRoot, 'package-lock.json'),
   ].forEach(visit);
   return hash.digest('hex');

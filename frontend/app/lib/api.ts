@@ -1,12 +1,7 @@
-import {
-  API_V1_PREFIX,
-  AUTH_PREFIX,
-  type TodoCreate,
-  type TodoList,
-  type TodoListQuery,
-  type TodoUpdate,
-  type Todo,
-} from '@todo/contract';
+// Constants from their own entry: the full contract would bring zod's schemas into every
+// page's bundle, the sign-in page included, which validates nothing on the client.
+import { API_V1_PREFIX, AUTH_PREFIX } from '@todo/contract/constants';
+import type { TodoCreate, TodoList, TodoListQuery, TodoUpdate, Todo } from '@todo/contract';
 import type { ApiResult, FieldErrors, SessionUser } from './definitions';
 
 /**
