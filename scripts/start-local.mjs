@@ -4,6 +4,11 @@
 //
 // Order matters: the shared contract package is built first (both sides import it), and the
 // web app starts once the backend is ready, so the two never build the contract at once.
+//
+// Both servers are started by node itself, not through `npm run` (an npm process idles at
+// about 55 MiB for nothing) nor the tsx command (a second node process): the backend runs
+// its TypeScript with tsx loaded in-process, the web app through its launcher, which builds
+// when needed and then starts the standalone server.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +22,8 @@ if (build.status !== 0) {
   console.error('start: building packages/contract failed; see above');
   process.exit(build.status ?? 1);
 }
-const { BACKEND_PORT, FRONTEND_PORT, CONFIG_ENV, READINESS_PATH } = await import('@todo/contract');
+// The constants only: the whole contract would load zod's schemas into this idle process.
+const { BACKEND_PORT, FRONTEND_PORT, CONFIG_ENV, READINESS_PATH } = await import('@todo/contract/constants');
 
 // PORT means something different to each server, so each gets its own.
 const backendPort = process.env.BACKEND_PORT || String(BACKEND_PORT);
@@ -28,9 +34,9 @@ const { PORT: _ignored, ...baseEnv } = process.env;
 const children = new Map();
 let stopping = false;
 
-function start(name, args, env) {
-  // Own process group: a signal reaches npm and the server it runs, and nothing else.
-  const child = spawn(...npm(args), { cwd: repoRoot, env, stdio: 'inherit', detached: true });
+function start(name, cwd, args, env) {
+  // Own process group: a signal reaches the server and whatever it runs, and nothing else.
+  const child = spawn(process.execPath, args, { cwd, env, stdio: 'inherit', detached: true });
   children.set(name, child);
   child.on('exit', (code, signal) => {
     children.delete(name);
@@ -76,7 +82,7 @@ setInterval(() => {
   if (process.ppid !== parent) stop(0);
 }, 2000).unref();
 
-start('backend', ['run', 'start:local', '-w', 'backend'], { ...baseEnv, PORT: backendPort });
+start('backend', path.join(repoRoot, 'backend'), ['--import', 'tsx', 'src/server.ts'], { ...baseEnv, PORT: backendPort });
 
 const deadline = Date.now() + 180_000;
 while (!stopping) {
@@ -95,7 +101,7 @@ while (!stopping) {
 }
 
 if (!stopping) {
-  start('frontend', ['run', 'start:local', '-w', 'frontend'], {
+  start('frontend', path.join(repoRoot, 'frontend'), ['scripts/start-local.mjs'], {
     ...baseEnv,
     PORT: frontendPort,
     [CONFIG_ENV.apiBaseUrl]: process.env[CONFIG_ENV.apiBaseUrl] || backendUrl,

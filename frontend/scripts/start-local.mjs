@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BACKEND_PORT, CONFIG_ENV, FRONTEND_PORT } from '@todo/contract';
+// The constants only: the whole contract would load zod into this process, which idles
+// next to the server for as long as it runs.
+import { BACKEND_PORT, CONFIG_ENV, FRONTEND_PORT } from '@todo/contract/constants';
 import { digestFile, frontendDir, sourceDigest } from './source-digest.mjs';
 
 const serverJs = path.join(frontendDir, '.next', 'standalone', path.basename(frontendDir), 'front-door', 'start.mjs');

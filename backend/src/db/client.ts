@@ -88,7 +88,11 @@ async function openPglite(dataDir: string): Promise<Database> {
   });
   const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  // PostgreSQL's default 128 MB of shared buffers live in the WebAssembly heap, which never
+  // shrinks: for one developer's todos 16 MB is plenty and keeps `npm start` light.
+  const client = await PGlite.create(dataDir, {
+    startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+  });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     kind: 'pglite',
