@@ -14,17 +14,14 @@
 //
 // RSS summed over processes counts pages they share (the node binary, libraries) once per
 // process, so the sum is an upper bound of what the tree costs the machine.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const repoRoot = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "..",
-);
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const IDLE_MS = Number(process.env.MEASURE_IDLE_S ?? 10) * 1000;
 const START_TIMEOUT_MS = 15 * 60_000;
 const TARGET_IDLE_MIB = 400;
@@ -33,8 +30,8 @@ const TARGET_PEAK_MIB = 600;
 function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
       const { port } = srv.address();
       srv.close(() => resolve(port));
     });
@@ -44,16 +41,16 @@ function freePort() {
 /** pid → {ppid, name} of every process, from /proc/<pid>/stat. */
 function processTable() {
   const table = new Map();
-  for (const entry of readdirSync("/proc")) {
+  for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // The name is in parentheses and may itself contain spaces or parentheses.
-      const close = stat.lastIndexOf(")");
-      const fields = stat.slice(close + 2).split(" ");
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
       table.set(Number(entry), {
         ppid: Number(fields[1]),
-        name: stat.slice(stat.indexOf("(") + 1, close),
+        name: stat.slice(stat.indexOf('(') + 1, close),
       });
     } catch {
       // exited meanwhile
@@ -82,9 +79,7 @@ function descendants(root) {
 
 function rssKiB(pid) {
   try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(
-      readFileSync(`/proc/${pid}/status`, "utf8"),
-    );
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
@@ -93,20 +88,16 @@ function rssKiB(pid) {
 
 function commandLine(pid) {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8")
-      .split("\0")
-      .filter(Boolean)
-      .join(" ")
-      .slice(0, 110);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 110);
   } catch {
-    return "?";
+    return '?';
   }
 }
 
 async function answers(url) {
   try {
     const res = await fetch(url, {
-      redirect: "manual",
+      redirect: 'manual',
       signal: AbortSignal.timeout(2000),
     });
     await res.arrayBuffer();
@@ -117,21 +108,14 @@ async function answers(url) {
 }
 
 const mib = (kib) => (kib / 1024).toFixed(0);
-const { READINESS_PATH } = await import(
-  path.join(repoRoot, "packages", "contract", "dist", "index.js")
-).catch(() => {
-  console.error(
-    "measure-start-memory: build packages/contract first (npm run build -w packages/contract)",
-  );
+const { READINESS_PATH } = await import(path.join(repoRoot, 'packages', 'contract', 'dist', 'index.js')).catch(() => {
+  console.error('measure-start-memory: build packages/contract first (npm run build -w packages/contract)');
   process.exit(1);
 });
 
-const dataRoot = mkdtempSync(path.join(os.tmpdir(), "todo-start-memory-"));
+const dataRoot = mkdtempSync(path.join(os.tmpdir(), 'todo-start-memory-'));
 const npmCli = process.env.npm_execpath;
-const npmStart =
-  npmCli && npmCli.endsWith(".js")
-    ? [process.execPath, [npmCli, "start"]]
-    : ["npm", ["start"]];
+const npmStart = npmCli && npmCli.endsWith('.js') ? [process.execPath, [npmCli, 'start']] : ['npm', ['start']];
 
 async function measure(label) {
   const [backendPort, frontendPort] = [await freePort(), await freePort()];
@@ -139,7 +123,7 @@ async function measure(label) {
     ...process.env,
     BACKEND_PORT: String(backendPort),
     FRONTEND_PORT: String(frontendPort),
-    DATA_DIR: path.join(dataRoot, "pglite"),
+    DATA_DIR: path.join(dataRoot, 'pglite'),
   };
   delete env.DATABASE_URL;
 
@@ -147,17 +131,18 @@ async function measure(label) {
   const child = spawn(npmStart[0], npmStart[1], {
     cwd: repoRoot,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
   let exited = false;
-  child.on("exit", () => (exited = true));
+  child.on('exit', () => (exited = true));
 
   const seen = new Map(); // pid → command line, to stop only those very processes at the end
   let peak = 0;
   let peakAt = 0;
+  let peakRows = [];
   let sawBuild = false;
   let last = { total: 0, rows: [] };
   function sample() {
@@ -175,6 +160,7 @@ async function measure(label) {
     if (total > peak) {
       peak = total;
       peakAt = Date.now() - started;
+      peakRows = rows;
     }
     last = { total, rows };
   }
@@ -185,10 +171,8 @@ async function measure(label) {
     const backendUrl = `http://127.0.0.1:${backendPort}${READINESS_PATH}`;
     const frontendUrl = `http://127.0.0.1:${frontendPort}/sign-in`;
     for (;;) {
-      if (exited)
-        throw new Error("npm start exited before both servers answered");
-      if (Date.now() - started > START_TIMEOUT_MS)
-        throw new Error("npm start did not answer within 15 min");
+      if (exited) throw new Error('npm start exited before both servers answered');
+      if (Date.now() - started > START_TIMEOUT_MS) throw new Error('npm start did not answer within 15 min');
       if ((await answers(backendUrl)) && (await answers(frontendUrl))) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -196,37 +180,33 @@ async function measure(label) {
     await new Promise((r) => setTimeout(r, IDLE_MS));
     sample();
   } catch (err) {
-    console.error(
-      `measure-start-memory: ${err.message}\n--- npm start output ---\n${output.slice(-4000)}`,
-    );
+    console.error(`measure-start-memory: ${err.message}\n--- npm start output ---\n${output.slice(-4000)}`);
     process.exitCode = 1;
   } finally {
     clearInterval(timer);
     const idle = last;
-    if (!exited) child.kill("SIGTERM");
+    if (!exited) child.kill('SIGTERM');
     const deadline = Date.now() + 35_000;
-    while (!exited && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
+    while (!exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     // Whatever of the tree outlived start-local's own shutdown (it stops its servers itself).
     for (const [pid, cmd] of seen) {
       try {
-        if (commandLine(pid) === cmd) process.kill(pid, "SIGKILL");
+        if (commandLine(pid) === cmd) process.kill(pid, 'SIGKILL');
       } catch {
         // gone
       }
     }
     if (readyAt) {
+      console.log(`${label}: both servers answered ${(readyAt / 1000).toFixed(1)} s after start`);
+      console.log('process tree at the peak (VmRSS):');
+      for (const row of peakRows) console.log(`  ${mib(row.rss).padStart(5)} MiB  ${row.cmd}`);
+      console.log('idle process tree (VmRSS):');
+      for (const row of idle.rows) console.log(`  ${mib(row.rss).padStart(5)} MiB  ${row.cmd}`);
       console.log(
-        `${label}: both servers answered ${(readyAt / 1000).toFixed(1)} s after start`,
+        `${label} idle RSS: ${mib(idle.total)} MiB (target ≤ ${TARGET_IDLE_MIB} MiB): ${idle.total / 1024 <= TARGET_IDLE_MIB ? 'met' : 'NOT met'}`,
       );
-      console.log("idle process tree (VmRSS):");
-      for (const row of idle.rows)
-        console.log(`  ${mib(row.rss).padStart(5)} MiB  ${row.cmd}`);
       console.log(
-        `${label} idle RSS: ${mib(idle.total)} MiB (target ≤ ${TARGET_IDLE_MIB} MiB): ${idle.total / 1024 <= TARGET_IDLE_MIB ? "met" : "NOT met"}`,
-      );
-      console.log(
-        `${label} peak RSS: ${mib(peak)} MiB at ${(peakAt / 1000).toFixed(1)} s (target ≤ ${TARGET_PEAK_MIB} MiB): ${peak / 1024 <= TARGET_PEAK_MIB ? "met" : "NOT met"}${sawBuild ? " (includes a `next build`: there was no up-to-date frontend build)" : ""}`,
+        `${label} peak RSS: ${mib(peak)} MiB at ${(peakAt / 1000).toFixed(1)} s (target ≤ ${TARGET_PEAK_MIB} MiB): ${peak / 1024 <= TARGET_PEAK_MIB ? 'met' : 'NOT met'}${sawBuild ? ' (includes a `next build`: there was no up-to-date frontend build)' : ''}`,
       );
     }
   }
@@ -234,8 +214,7 @@ async function measure(label) {
 }
 
 try {
-  if (await measure("npm start, first (creates the database)"))
-    await measure("npm start, again (existing database)");
+  if (await measure('npm start, first (creates the database)')) await measure('npm start, again (existing database)');
 } finally {
   rmSync(dataRoot, { recursive: true, force: true });
 }

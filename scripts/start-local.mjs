@@ -6,9 +6,9 @@
 // web app starts once the backend is ready, so the two never build the contract at once.
 //
 // Both servers are started by node itself, not through `npm run` (an npm process idles at
-// about 55 MiB for nothing) nor the tsx command (a second node process): the backend runs
-// its TypeScript with tsx loaded in-process, the web app through its launcher, which builds
-// when needed and then starts the standalone server.
+// about 55 MiB for nothing), the tsx command (a second node process) or the web app's
+// launcher: the backend runs its TypeScript with tsx loaded in-process, and the web app's
+// launcher only brings the build up to date (`--build-only`) before its server starts here.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,13 @@ setInterval(() => {
   if (process.ppid !== parent) stop(0);
 }, 2000).unref();
 
-start('backend', path.join(repoRoot, 'backend'), ['--import', 'tsx', 'src/server.ts'], { ...baseEnv, PORT: backendPort });
+// --liftoff-only: V8's optimising compiler would recompile PGlite's 9 MB of WebAssembly as it
+// warms up, which costs about 550 MiB for a few seconds of every start; the baseline code is
+// fast enough for one developer's database (see docs/performance.md).
+start('backend', path.join(repoRoot, 'backend'), ['--liftoff-only', '--import', 'tsx', 'src/server.ts'], {
+  ...baseEnv,
+  PORT: backendPort,
+});
 
 const deadline = Date.now() + 180_000;
 while (!stopping) {
@@ -101,9 +107,22 @@ while (!stopping) {
 }
 
 if (!stopping) {
-  start('frontend', path.join(repoRoot, 'frontend'), ['scripts/start-local.mjs'], {
+  const built = spawnSync(process.execPath, ['scripts/start-local.mjs', '--build-only'], {
+    cwd: path.join(repoRoot, 'frontend'),
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) {
+    console.error('start: bringing the web app build up to date failed; see above');
+    stop(built.status ?? 1);
+  }
+}
+if (!stopping) {
+  const { serverEnv, serverJs } = await import('../frontend/scripts/server-env.mjs');
+  const { env, banner } = serverEnv({
     ...baseEnv,
     PORT: frontendPort,
     [CONFIG_ENV.apiBaseUrl]: process.env[CONFIG_ENV.apiBaseUrl] || backendUrl,
   });
+  console.log(banner);
+  start('frontend', path.dirname(serverJs), [serverJs], env);
 }

@@ -11,12 +11,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-// The constants only: the whole contract would load zod into this process, which idles
-// next to the server for as long as it runs.
-import { BACKEND_PORT, CONFIG_ENV, FRONTEND_PORT } from '@todo/contract/constants';
+import { serverEnv, serverJs } from './server-env.mjs';
 import { digestFile, frontendDir, sourceDigest } from './source-digest.mjs';
 
-const serverJs = path.join(frontendDir, '.next', 'standalone', path.basename(frontendDir), 'front-door', 'start.mjs');
 const buildId = path.join(frontendDir, '.next', 'BUILD_ID');
 
 function staleReason() {
@@ -103,22 +100,8 @@ if (process.env.FRONTEND_SKIP_BUILD === '1') {
 
 if (process.argv.includes('--build-only')) process.exit(0);
 
-const port = process.env.PORT || String(FRONTEND_PORT);
-// Loopback unless asked otherwise: a development server is not for the network. (HOSTNAME is
-// what the standalone server reads, but shells and containers set it to the machine name.)
-const host = process.env.FRONTEND_HOST || '127.0.0.1';
-const env = {
-  ...process.env,
-  NODE_ENV: 'production',
-  NEXT_TELEMETRY_DISABLED: '1',
-  PORT: port,
-  HOSTNAME: host,
-  [CONFIG_ENV.apiBaseUrl]: process.env[CONFIG_ENV.apiBaseUrl] || `http://127.0.0.1:${BACKEND_PORT}`,
-  [CONFIG_ENV.environmentName]: process.env[CONFIG_ENV.environmentName] || 'local',
-};
-console.log(
-  `[frontend] http://${host === '127.0.0.1' ? 'localhost' : host}:${port}  (${CONFIG_ENV.apiBaseUrl}=${env[CONFIG_ENV.apiBaseUrl]}, ${CONFIG_ENV.environmentName}=${env[CONFIG_ENV.environmentName]})`,
-);
+const { env, banner } = serverEnv();
+console.log(banner);
 const child = spawn(process.execPath, [serverJs], { cwd: path.dirname(serverJs), env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));
