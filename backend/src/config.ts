@@ -189,14 +189,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authSecretSource = dev.source;
   }
 
-  // The embedded PGlite is a development dependency: the image does not ship it, and one
-  // file-backed database per replica would lose data on every rollout anyway.
-  if (nodeEnv === 'production' && !e[SECRET_ENV.databaseUrl]) {
-    throw new ConfigError(
-      `${SECRET_ENV.databaseUrl} is required when NODE_ENV=production: set it to the postgres:// URL of the PostgreSQL server (the embedded PGlite database is for development only)`,
-    );
-  }
-
   return {
     nodeEnv,
     port: e[BACKEND_CONFIG_ENV.port],
@@ -219,6 +211,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     environmentName: e[BACKEND_CONFIG_ENV.environmentName] ?? 'local',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
+}
+
+/**
+ * What the server entry point adds to a valid configuration: the embedded PGlite is a
+ * development dependency (the image does not ship it), and one file-backed database per
+ * replica would lose data on every rollout anyway. Kept out of loadConfig so that tests can
+ * run production behaviour (such as auth rate limits) on PGlite in process.
+ */
+export function assertServable(c: Config): void {
+  if (c.nodeEnv === 'production' && !c.databaseUrl) {
+    throw new ConfigError(
+      `${SECRET_ENV.databaseUrl} is required when NODE_ENV=production: set it to the postgres:// URL of the PostgreSQL server (the embedded PGlite database is for development only)`,
+    );
+  }
 }
 
 /** The values that are safe to log (no secret, no URL that may carry a password). */

@@ -1,12 +1,13 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
+import { assertServable, ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 
 // The image runs `node dist/server.js` as PID 1: this file owns signals and the exit code.
 
 let config: Config;
 try {
   config = loadConfig();
+  assertServable(config);
 } catch (err) {
   if (err instanceof ConfigError) {
     process.stderr.write(`todo-backend: ${err.message}\n`);

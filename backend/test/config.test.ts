@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { AUTH_SECRET_MIN_LENGTH, ConfigError, DEFAULT_DATA_DIR, REPO_ROOT, describeConfig, loadConfig } from '../src/config.js';
+import { AUTH_SECRET_MIN_LENGTH, ConfigError, assertServable, DEFAULT_DATA_DIR, REPO_ROOT, describeConfig, loadConfig } from '../src/config.js';
 import { TEST_AUTH_SECRET } from './helper.js';
 
 describe('loadConfig', () => {
@@ -12,12 +12,18 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_SECRET: '' }), /AUTH_SECRET/, 'empty counts as unset');
   });
 
-  it('refuses to start in production without DATABASE_URL, naming the variable', () => {
+  it('refuses to serve in production without DATABASE_URL, naming the variable', () => {
     assert.throws(
-      () => loadConfig({ NODE_ENV: 'production', AUTH_SECRET: TEST_AUTH_SECRET }),
+      () => assertServable(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: TEST_AUTH_SECRET })),
       (err: Error) => err instanceof ConfigError && /DATABASE_URL is required when NODE_ENV=production/.test(err.message),
     );
-    assert.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_SECRET: TEST_AUTH_SECRET, DATABASE_URL: ' ' }), /DATABASE_URL/, 'empty counts as unset');
+    assert.throws(
+      () => assertServable(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: TEST_AUTH_SECRET, DATABASE_URL: ' ' })),
+      /DATABASE_URL/,
+      'empty counts as unset',
+    );
+    assertServable(loadConfig({ NODE_ENV: 'production', AUTH_SECRET: TEST_AUTH_SECRET, DATABASE_URL: 'postgres://db/todo' }));
+    assertServable(loadConfig({ NODE_ENV: 'development', AUTH_SECRET: TEST_AUTH_SECRET }));
   });
 
   it('refuses a short AUTH_SECRET in any mode', () => {
