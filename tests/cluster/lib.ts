@@ -1,58 +1,21 @@
 // Helpers for the cluster tests: run kubectl/helm, poll for a condition, make HTTP requests.
 // Paths and versions come from scripts/versions.env and the same cache layout as
 // scripts/cluster/lib.sh, so the tests use the binaries the cluster scripts built.
-import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cachedTool, CACHE, pinned } from '../../harness/lib/pinned.js';
+import { kubeClient } from '../../harness/lib/kube.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-function readVersions(): Record<string, string> {
-  const text = readFileSync(join(REPO_ROOT, 'scripts/versions.env'), 'utf8');
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m?.[1] && m[2] !== undefined) out[m[1]] = m[2];
-  }
-  return out;
-}
-export const VERSIONS = readVersions();
-function version(name: string): string {
-  const v = VERSIONS[name];
-  if (!v) throw new Error(`scripts/versions.env has no ${name}`);
-  return v;
-}
-
-export const CACHE = process.env.TODO_APP_CACHE ?? join(homedir(), '.cache/todo-app');
+export { REPO_ROOT, CACHE } from '../../harness/lib/pinned.js';
 export const CLUSTER_DIR = join(CACHE, 'cluster');
 
-/** A binary built by scripts/cluster/build.sh, else the one on PATH (for kind/Minikube users). */
-function cachedOrPath(name: string, ver: string, envOverride: string): string {
-  const fromEnv = process.env[envOverride];
-  if (fromEnv) return fromEnv;
-  const cached = join(CACHE, 'bin', `${name}-${ver}`);
-  return existsSync(cached) ? cached : name;
-}
-export const KUBECTL = cachedOrPath('kubectl', version('KUBERNETES_VERSION'), 'KUBECTL');
-export const HELM3 = cachedOrPath('helm', version('HELM3_VERSION'), 'HELM3');
-export const HELM4 = cachedOrPath('helm', version('HELM4_VERSION'), 'HELM4');
+/** Binaries built by scripts/cluster/build.sh, else the ones on PATH (for kind/Minikube users). */
+export const KUBECTL = cachedTool('kubectl', pinned('KUBERNETES_VERSION'), 'KUBECTL');
+export const HELM3 = cachedTool('helm', pinned('HELM3_VERSION'), 'HELM3');
+export const HELM4 = cachedTool('helm', pinned('HELM4_VERSION'), 'HELM4');
 
 export { check, run, waitFor, type RunResult } from '../../harness/lib/process.js';
-import { check } from '../../harness/lib/process.js';
-
-export const kubectl = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => check(KUBECTL, args, opts);
-
-export async function kubectlJson<T = any>(args: string[]): Promise<T> {
-  return JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
-}
-
-/** kubectl apply of objects given as JavaScript values. */
-export async function apply(objects: object[], namespace?: string): Promise<void> {
-  const list = { apiVersion: 'v1', kind: 'List', items: objects };
-  await kubectl(['apply', ...(namespace ? ['-n', namespace] : []), '-f', '-'], { input: JSON.stringify(list) });
-}
+export const { kubectl, kubectlJson, apply } = kubeClient(KUBECTL);
 
 export interface HttpAnswer {
   status: number;

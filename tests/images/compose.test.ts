@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HEALTH_PATH } from '@todo/contract';
+import { CACHE } from '../../harness/lib/pinned.js';
 import {
   BACKEND_IMAGE,
   DOCKER,
@@ -107,7 +107,7 @@ describe('Compose stack behind one origin', () => {
       .update(Buffer.concat(['go.mod', 'go.sum', 'main.go'].map((f) => readFileSync(join(src, f)))))
       .digest('hex')
       .slice(0, 12);
-    const bin = join(process.env.TODO_APP_CACHE || join(homedir(), '.cache/todo-app'), 'bin', `composecheck-${hash}`);
+    const bin = join(CACHE, 'bin', `composecheck-${hash}`);
     if (!existsSync(bin)) {
       console.log(`    building ${src} (compose-go, the loader of docker compose v2)`);
       mkdirSync(join(bin, '..'), { recursive: true });

@@ -8,14 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { IMAGE_BACKEND, IMAGE_FRONTEND } from '@todo/contract';
+import { pinned, REPO_ROOT } from '../../harness/lib/pinned.js';
 import { check, run, sleep, type RunOptions } from '../../harness/lib/process.js';
 
 export { check, run, sleep, waitFor } from '../../harness/lib/process.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { REPO_ROOT };
 // The scripts, the reporter of the e2e child and `git` take paths relative to the repository,
 // as they do under harness/run.ts; a file run on its own from elsewhere behaves the same.
 process.chdir(REPO_ROOT);
@@ -30,13 +30,7 @@ export const dockerRun = (args: string[], opts: RunOptions = {}) => run(DOCKER, 
 /** Reuse the images already tagged with the package version instead of building them. */
 export const SKIP_BUILD = process.env.IMAGE_TESTS_SKIP_BUILD === '1';
 
-function versionsEnv(name: string): string {
-  const m = readFileSync('scripts/versions.env', 'utf8').match(new RegExp(`^${name}=(.*)$`, 'm'));
-  if (!m) throw new Error(`scripts/versions.env has no ${name}`);
-  return m[1]!.trim();
-}
-
-export const NODE_MAJOR = versionsEnv('NODE_MAJOR');
+export const NODE_MAJOR = pinned('NODE_MAJOR');
 export const NODE_BASE_IMAGE = `node:${NODE_MAJOR}-bookworm-slim`;
 export const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 export const BACKEND_IMAGE = `${IMAGE_BACKEND}:${VERSION}`;

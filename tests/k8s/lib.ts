@@ -39,13 +39,11 @@ export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 export { check, run, sleep, waitFor, type RunResult } from '../../harness/lib/process.js';
 import { check, sleep, waitFor } from '../../harness/lib/process.js';
+import { kubeClient } from '../../harness/lib/kube.js';
 
-export const kubectl = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => check(KUBECTL, args, opts);
 export const helm = (args: string[], opts: { timeoutMs?: number } = {}) => check(HELM, args, opts);
 
-export async function kubectlJson<T = any>(args: string[]): Promise<T> {
-  return JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
-}
+export const { kubectl, kubectlJson } = kubeClient(KUBECTL);
 
 // ---------------------------------------------------------------------------------------------
 // Pods and workloads
