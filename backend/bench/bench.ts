@@ -11,7 +11,8 @@
  *   BENCH_LOG_LEVEL     the backend's LOG_LEVEL (default info, as in production)
  *   BENCH_VARIANTS      extra backends to measure in the same run, to weigh a change before and
  *                       after: JSON [{"label": "...", "entry": "path/to/server.js", "env": {...}}]
- *                       (entry defaults to dist/server.js, env is merged over the production one)
+ *                       (entry defaults to dist/server.js, env is merged over the production one;
+ *                       "nodeArgs": ["--flag"] go to node before the entry)
  *
  * Exits non-zero on errors only (a non-2xx answer, a connection error, a timeout); a figure
  * below its target is a verdict, not a failure.
@@ -48,7 +49,7 @@ const HEALTH_TARGET = 0.5;
 const RSS_IDLE_MAX = 100;
 const RSS_LOADED_MAX = 150;
 
-type Variant = { label: string; entry: string; env: Record<string, string> };
+type Variant = { label: string; entry: string; env: Record<string, string>; nodeArgs: string[] };
 type Server = { label: string; base: string; child: ChildProcess; idleRss?: number; peakRss: number };
 type Row = { rps: number; p50: number; p99: number };
 type Scenario = {
@@ -120,8 +121,8 @@ async function startPrinting(file: string, env: Record<string, string> = {}): Pr
 function parseVariants(): Variant[] {
   const raw = process.env.BENCH_VARIANTS;
   if (!raw) return [];
-  const list = JSON.parse(raw) as { label: string; entry?: string; env?: Record<string, string> }[];
-  return list.map((v) => ({ label: v.label, entry: path.resolve(REPO_ROOT, v.entry ?? ENTRY), env: v.env ?? {} }));
+  const list = JSON.parse(raw) as { label: string; entry?: string; env?: Record<string, string>; nodeArgs?: string[] }[];
+  return list.map((v) => ({ label: v.label, entry: path.resolve(REPO_ROOT, v.entry ?? ENTRY), env: v.env ?? {}, nodeArgs: v.nodeArgs ?? [] }));
 }
 
 function cookiesOf(res: Response): string[] {
@@ -136,7 +137,7 @@ function mergeCookies(...lists: string[][]): string {
 
 async function main() {
   if (!existsSync(ENTRY)) throw new Error('dist/server.js is missing: run `npm run build -w backend` first');
-  const variants: Variant[] = [{ label: 'backend', entry: ENTRY, env: {} }, ...parseVariants()];
+  const variants: Variant[] = [{ label: 'backend', entry: ENTRY, env: {}, nodeArgs: [] }, ...parseVariants()];
   for (const v of variants) if (!existsSync(v.entry)) throw new Error(`${v.label}: ${v.entry} is missing`);
   const admin = adminUrl();
   const dbName = `todo_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -155,7 +156,7 @@ async function main() {
     const backends: Server[] = [];
     for (const v of variants) {
       const port = await freePort();
-      const child = spawn(process.execPath, [v.entry], {
+      const child = spawn(process.execPath, [...v.nodeArgs, v.entry], {
         cwd: BACKEND_DIR,
         env: {
           PATH: process.env.PATH,
