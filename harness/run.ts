@@ -48,9 +48,10 @@ const GROUPS: Record<string, Group> = {
       },
       {
         name: 'lint',
-        what: 'ESLint on every TypeScript and JavaScript file, shellcheck on every script',
+        what: 'ESLint and Prettier on every TypeScript, JavaScript and CSS file, shellcheck on every script',
         steps: [
           { cmd: ['npx', '--no-install', 'eslint', '--max-warnings=0', '.'] },
+          { cmd: ['npx', '--no-install', 'prettier', '--check', '--log-level=warn', '**/*.{ts,tsx,mjs,css}'] },
           { cmd: () => ['shellcheck', ...trackedFiles('*.sh', '.ci/run')], needs: { command: 'shellcheck', install: apt('shellcheck') } },
         ],
       },
@@ -92,7 +93,9 @@ const GROUPS: Record<string, Group> = {
       {
         name: 'browser',
         what: 'browser end-to-end tests against the app as `npm start` serves it (Chromium)',
-        steps: [{ cmd: nodeTest('--test-concurrency=1', 'tests/e2e/*.e2e.test.ts'), needs: { command: 'chromium', install: apt('chromium') } }],
+        steps: [
+          { cmd: nodeTest('--test-concurrency=1', 'tests/e2e/*.e2e.test.ts'), needs: { command: 'chromium', install: apt('chromium') } },
+        ],
       },
     ],
   },
@@ -202,7 +205,9 @@ function main(argv: string[]): number {
   }
   report();
   const ran = selected.map((s) => s.name).join(' ');
-  console.log(`\n--- [${clock()}] ${group.title}: ${subset ? `passed the suites asked for (${ran}); the others did not run` : `passed (${ran})`}`);
+  console.log(
+    `\n--- [${clock()}] ${group.title}: ${subset ? `passed the suites asked for (${ran}); the others did not run` : `passed (${ran})`}`,
+  );
   return 0;
 }
 

@@ -122,7 +122,12 @@ function parseVariants(): Variant[] {
   const raw = process.env.BENCH_VARIANTS;
   if (!raw) return [];
   const list = JSON.parse(raw) as { label: string; entry?: string; env?: Record<string, string>; nodeArgs?: string[] }[];
-  return list.map((v) => ({ label: v.label, entry: path.resolve(REPO_ROOT, v.entry ?? ENTRY), env: v.env ?? {}, nodeArgs: v.nodeArgs ?? [] }));
+  return list.map((v) => ({
+    label: v.label,
+    entry: path.resolve(REPO_ROOT, v.entry ?? ENTRY),
+    env: v.env ?? {},
+    nodeArgs: v.nodeArgs ?? [],
+  }));
 }
 
 function cookiesOf(res: Response): string[] {
@@ -200,7 +205,12 @@ async function main() {
       const res = await fetch(`${base}/api/v1/todos`, {
         method: 'POST',
         headers: { cookie: readerCookie, 'content-type': 'application/json' },
-        body: JSON.stringify({ title: `Todo number ${i}`, description: 'benchmark data', priority: ['low', 'medium', 'high'][i % 3], tags: ['bench'] }),
+        body: JSON.stringify({
+          title: `Todo number ${i}`,
+          description: 'benchmark data',
+          priority: ['low', 'medium', 'high'][i % 3],
+          tags: ['bench'],
+        }),
       });
       if (res.status !== 201) throw new Error(`seeding failed: ${res.status}`);
       if (i === 0) firstTodoId = ((await res.json()) as { id: string }).id;
@@ -268,7 +278,10 @@ async function main() {
       for (const b of backends) {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (s.yardstick === 'reference') headers.cookie = await cookieFor(b, s.as);
-        byLabel.set(b.label, await load(`${s.name} on ${b.label}`, { url: `${b.base}${s.path}`, method: s.method ?? 'GET', headers, body: s.body }, b));
+        byLabel.set(
+          b.label,
+          await load(`${s.name} on ${b.label}`, { url: `${b.base}${s.path}`, method: s.method ?? 'GET', headers, body: s.body }, b),
+        );
       }
       results.push({ scenario: s, yard, byLabel });
     }
@@ -280,11 +293,17 @@ async function main() {
         .map((x) => x.toFixed(1))
         .join(' ')}, node ${process.version}`,
     );
-    console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per scenario and server; all servers and PostgreSQL on this machine\n`);
-    console.log(`${'scenario'.padEnd(15)}${'server'.padEnd(18)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ratio'.padStart(9)}  verdict`);
+    console.log(
+      `autocannon: ${CONNECTIONS} connections, ${DURATION} s per scenario and server; all servers and PostgreSQL on this machine\n`,
+    );
+    console.log(
+      `${'scenario'.padEnd(15)}${'server'.padEnd(18)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ratio'.padStart(9)}  verdict`,
+    );
     for (const r of results) {
       const target = r.scenario.yardstick === 'bare' ? HEALTH_TARGET : API_TARGET;
-      console.log(`${r.scenario.name.padEnd(15)}${r.scenario.yardstick.padEnd(18)}${fmt(r.yard.rps)}${fmt(r.yard.p50, 1)}${fmt(r.yard.p99, 1)}${fmt(1, 3)}`);
+      console.log(
+        `${r.scenario.name.padEnd(15)}${r.scenario.yardstick.padEnd(18)}${fmt(r.yard.rps)}${fmt(r.yard.p50, 1)}${fmt(r.yard.p99, 1)}${fmt(1, 3)}`,
+      );
       for (const [label, row] of r.byLabel) {
         const ratio = row.rps / r.yard.rps;
         const verdict = `${ratio >= target ? 'MET' : 'MISSED'} (target ≥ ${target.toFixed(2)})`;

@@ -12,16 +12,10 @@ export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data', 'pglite');
 export const AUTH_SECRET_MIN_LENGTH = 32;
 
 /** An empty variable means "unset": compose files and charts often render `KEY=`. */
-const optionalString = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-  z.string().optional(),
-);
+const optionalString = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().optional());
 
 const EnvSchema = z.object({
-  NODE_ENV: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.enum(['development', 'production', 'test']).default('development'),
-  ),
+  NODE_ENV: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['development', 'production', 'test']).default('development')),
   [BACKEND_CONFIG_ENV.port]: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.coerce.number().int().min(0).max(65535).default(BACKEND_PORT),
@@ -53,19 +47,13 @@ const EnvSchema = z.object({
     (v) => (v === '' ? undefined : v),
     z.coerce.number().int().min(100).max(600_000).default(60_000),
   ),
-  [BACKEND_CONFIG_ENV.openaiMaxRetries]: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.coerce.number().int().min(0).max(5).default(2),
-  ),
+  [BACKEND_CONFIG_ENV.openaiMaxRetries]: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(5).default(2)),
   [BACKEND_CONFIG_ENV.assistantMessagesPerMinute]: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.coerce.number().int().min(1).max(10_000).default(20),
   ),
   [BACKEND_CONFIG_ENV.environmentName]: optionalString,
-  SHUTDOWN_TIMEOUT_MS: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.coerce.number().int().min(1000).max(600_000).default(25_000),
-  ),
+  SHUTDOWN_TIMEOUT_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1000).max(600_000).default(25_000)),
 });
 
 export type Config = {
@@ -131,7 +119,10 @@ export const DEFAULT_TRUSTED_PROXIES = ['loopback'];
 
 function parseProxies(raw: string | undefined): string[] {
   if (raw === undefined) return DEFAULT_TRUSTED_PROXIES;
-  const list = raw.split(',').map((v) => v.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (list.length === 1 && list[0] === 'none') return [];
   try {
     proxyAddr.compile(list);

@@ -3,12 +3,23 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { AUTH_SECRET_MIN_LENGTH, ConfigError, assertServable, DEFAULT_DATA_DIR, REPO_ROOT, describeConfig, loadConfig } from '../src/config.js';
+import {
+  AUTH_SECRET_MIN_LENGTH,
+  ConfigError,
+  assertServable,
+  DEFAULT_DATA_DIR,
+  REPO_ROOT,
+  describeConfig,
+  loadConfig,
+} from '../src/config.js';
 import { TEST_AUTH_SECRET } from './helper.js';
 
 describe('loadConfig', () => {
   it('refuses to start in production without AUTH_SECRET, naming the variable', () => {
-    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), (err: Error) => err instanceof ConfigError && /AUTH_SECRET/.test(err.message));
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production' }),
+      (err: Error) => err instanceof ConfigError && /AUTH_SECRET/.test(err.message),
+    );
     assert.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_SECRET: '' }), /AUTH_SECRET/, 'empty counts as unset');
   });
 
@@ -53,9 +64,17 @@ describe('loadConfig', () => {
     assert.deepEqual(loadConfig(base).trustedProxies, ['loopback']);
     assert.deepEqual(loadConfig({ ...base, TRUSTED_PROXIES: '' }).trustedProxies, ['loopback'], 'empty counts as unset');
     assert.deepEqual(loadConfig({ ...base, TRUSTED_PROXIES: 'none' }).trustedProxies, []);
-    assert.deepEqual(loadConfig({ ...base, TRUSTED_PROXIES: ' 10.0.0.0/8, uniquelocal ,::1' }).trustedProxies, ['10.0.0.0/8', 'uniquelocal', '::1']);
+    assert.deepEqual(loadConfig({ ...base, TRUSTED_PROXIES: ' 10.0.0.0/8, uniquelocal ,::1' }).trustedProxies, [
+      '10.0.0.0/8',
+      'uniquelocal',
+      '::1',
+    ]);
     for (const bad of ['everyone', '10.0.0.0/99', '300.1.1.1']) {
-      assert.throws(() => loadConfig({ ...base, TRUSTED_PROXIES: bad }), (err: Error) => err instanceof ConfigError && /TRUSTED_PROXIES/.test(err.message), bad);
+      assert.throws(
+        () => loadConfig({ ...base, TRUSTED_PROXIES: bad }),
+        (err: Error) => err instanceof ConfigError && /TRUSTED_PROXIES/.test(err.message),
+        bad,
+      );
     }
   });
 
@@ -98,7 +117,11 @@ describe('loadConfig', () => {
     // A made-up credential, assembled at run time so the repository's secret scan has
     // nothing to flag: the test proves it never reaches a log line.
     const password = 'hunter2hunter2';
-    const c = loadConfig({ AUTH_SECRET: TEST_AUTH_SECRET, DATABASE_URL: ['postgres://u', password].join(':') + '@db/x', OPENAI_API_KEY: 'sk-not-a-real-key' });
+    const c = loadConfig({
+      AUTH_SECRET: TEST_AUTH_SECRET,
+      DATABASE_URL: ['postgres://u', password].join(':') + '@db/x',
+      OPENAI_API_KEY: 'sk-not-a-real-key',
+    });
     const text = JSON.stringify(describeConfig(c));
     for (const secret of [TEST_AUTH_SECRET, 'hunter2hunter2', 'sk-not-a-real-key']) assert.ok(!text.includes(secret), secret);
   });

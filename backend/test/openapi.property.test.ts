@@ -34,7 +34,12 @@ function fromSchema(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown
   switch (schema.type) {
     case 'string':
       if (schema.format === 'uuid') alternatives.push(fc.uuid({ version: 4 }));
-      else if (schema.format === 'date') alternatives.push(fc.date({ min: new Date('1900-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)));
+      else if (schema.format === 'date')
+        alternatives.push(
+          fc
+            .date({ min: new Date('1900-01-01'), max: new Date('2999-12-31'), noInvalidDate: true })
+            .map((d) => d.toISOString().slice(0, 10)),
+        );
       else {
         const min = schema.minLength ?? 0;
         const max = Math.min(schema.maxLength ?? 40, 60);
@@ -54,11 +59,15 @@ function fromSchema(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown
       break;
     case 'object': {
       const props: Record<string, Schema> = schema.properties ?? {};
-      const record = fc.record(
-        Object.fromEntries(Object.entries(props).map(([k, s]) => [k, fromSchema(s, depth + 1)])),
-        { requiredKeys: [] },
+      const record = fc.record(Object.fromEntries(Object.entries(props).map(([k, s]) => [k, fromSchema(s, depth + 1)])), {
+        requiredKeys: [],
+      });
+      alternatives.push(
+        record,
+        fc
+          .tuple(record, fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }))
+          .map(([a, b]) => ({ ...b, ...a })),
       );
-      alternatives.push(record, fc.tuple(record, fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 })).map(([a, b]) => ({ ...b, ...a })));
       break;
     }
   }
@@ -72,13 +81,15 @@ function fromSchema(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown
 function queryOf(op: Operation): fc.Arbitrary<string> {
   const params = (op.parameters ?? []).filter((p) => p.in === 'query');
   const values = fc.record(Object.fromEntries(params.map((p) => [p.name, fromSchema(p.schema)])), { requiredKeys: [] });
-  return fc.tuple(values, fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 6 })), { freq: 8 })).map(([v, extra]) => {
-    const q = new URLSearchParams();
-    for (const [k, value] of Object.entries(v)) q.append(k, typeof value === 'string' ? value : JSON.stringify(value));
-    if (extra) q.append(extra[0], extra[1]);
-    const s = q.toString();
-    return s ? `?${s}` : '';
-  });
+  return fc
+    .tuple(values, fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 6 })), { freq: 8 }))
+    .map(([v, extra]) => {
+      const q = new URLSearchParams();
+      for (const [k, value] of Object.entries(v)) q.append(k, typeof value === 'string' ? value : JSON.stringify(value));
+      if (extra) q.append(extra[0], extra[1]);
+      const s = q.toString();
+      return s ? `?${s}` : '';
+    });
 }
 
 type Check = { validators: Map<Schema, ValidateFunction>; ajv: Ajv };
@@ -88,7 +99,8 @@ function problems(check: Check, documented: Record<string, Response>, res: Light
   const out: string[] = [];
   const status = String(res.statusCode);
   const doc = documented[status];
-  if (!doc) return [`status ${status} is not documented (documented: ${Object.keys(documented).join(', ')}); body ${res.body.slice(0, 200)}`];
+  if (!doc)
+    return [`status ${status} is not documented (documented: ${Object.keys(documented).join(', ')}); body ${res.body.slice(0, 200)}`];
   if (res.statusCode >= 500 && res.statusCode !== 503) out.push(`a ${status}`);
   const type = String(res.headers['content-type'] ?? '');
   const content = doc.content;
@@ -110,7 +122,8 @@ function problems(check: Check, documented: Record<string, Response>, res: Light
     validate = check.ajv.compile(media.schema);
     check.validators.set(media.schema, validate);
   }
-  if (!validate(body)) out.push(`status ${status}: body ${res.body.slice(0, 200)} does not match: ${check.ajv.errorsText(validate.errors)}`);
+  if (!validate(body))
+    out.push(`status ${status}: body ${res.body.slice(0, 200)} does not match: ${check.ajv.errorsText(validate.errors)}`);
   return out;
 }
 
@@ -207,17 +220,25 @@ forEachBackend('requests generated from the OpenAPI document', (backend) => {
     const paths = Object.keys(doc.paths);
     const notAllowed = doc.components.responses.MethodNotAllowed!;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom(...METHODS), pathParam(), fc.boolean(), async (path, method, id, signedIn) => {
-        fc.pre(!(method.toLowerCase() in doc.paths[path]!));
-        cases++;
-        const url = path.replace('{id}', encodeURIComponent(id));
-        const res = await t.app.inject({ method, url, headers: signedIn ? { cookie } : {} });
-        const found = problems(check, { '405': notAllowed }, res);
-        const allow = String(res.headers.allow ?? '');
-        const documentedMethods = Object.keys(doc.paths[path]!).filter((m) => METHODS.includes(m.toUpperCase() as (typeof METHODS)[number]));
-        for (const m of documentedMethods) if (!allow.includes(m.toUpperCase())) found.push(`Allow "${allow}" lacks ${m.toUpperCase()}`);
-        if (found.length) throw new Error(`${method} ${url}\n  ${found.join('\n  ')}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.constantFrom(...METHODS),
+        pathParam(),
+        fc.boolean(),
+        async (path, method, id, signedIn) => {
+          fc.pre(!(method.toLowerCase() in doc.paths[path]!));
+          cases++;
+          const url = path.replace('{id}', encodeURIComponent(id));
+          const res = await t.app.inject({ method, url, headers: signedIn ? { cookie } : {} });
+          const found = problems(check, { '405': notAllowed }, res);
+          const allow = String(res.headers.allow ?? '');
+          const documentedMethods = Object.keys(doc.paths[path]!).filter((m) =>
+            METHODS.includes(m.toUpperCase() as (typeof METHODS)[number]),
+          );
+          for (const m of documentedMethods) if (!allow.includes(m.toUpperCase())) found.push(`Allow "${allow}" lacks ${m.toUpperCase()}`);
+          if (found.length) throw new Error(`${method} ${url}\n  ${found.join('\n  ')}`);
+        },
+      ),
       { numRuns: RUNS },
     );
     console.log(`# ${cases} generated requests checked against the OpenAPI document`);

@@ -125,7 +125,10 @@ forEachBackend('dist/server.js lifecycle', (backend) => {
     assert.ok(firstExit.at - termAt < 5000, `idle exit took ${firstExit.at - termAt} ms`);
 
     const lines = first.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.ok(lines.some((l) => l.reqId === 'trace-me-42'), 'the caller’s request id is in the log');
+    assert.ok(
+      lines.some((l) => l.reqId === 'trace-me-42'),
+      'the caller’s request id is in the log',
+    );
     const text = first.logs.join('\n');
     const token = cookie.split('=')[1]!;
     for (const secret of [TEST_AUTH_SECRET, token, decodeURIComponent(token), 'correct horse battery']) {
@@ -143,7 +146,10 @@ forEachBackend('dist/server.js lifecycle', (backend) => {
       assert.equal(signIn.status, 200);
       const old = await fetch(`${second.base}/api/v1/todos`, { headers: { cookie } });
       assert.equal(old.status, 200, 'the session from before the restart is still valid');
-      assert.deepEqual((await old.json()).items.map((t: { title: string }) => t.title), ['survives restarts']);
+      assert.deepEqual(
+        (await old.json()).items.map((t: { title: string }) => t.title),
+        ['survives restarts'],
+      );
     } finally {
       second.proc.kill('SIGTERM');
       await second.exit;
@@ -166,7 +172,10 @@ forEachBackend('dist/server.js lifecycle', (backend) => {
     s.proc.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(s.proc.exitCode, null, 'still running while a request is in flight');
-    const probe = await fetch(`${s.base}${READINESS_PATH}`).then((r) => r.status, () => 'refused');
+    const probe = await fetch(`${s.base}${READINESS_PATH}`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     assert.notEqual(probe, 200, 'readiness fails once shutdown began');
     sock.write(body.slice(10));
     const { code, at } = await s.exit;
@@ -176,35 +185,38 @@ forEachBackend('dist/server.js lifecycle', (backend) => {
     assert.ok(at - termAt < 10_000, `exited ${at - termAt} ms after SIGTERM`);
     sock.destroy();
   });
-
 });
 
 // Two replicas on one empty PostgreSQL database, started at the same moment (PGlite is a
 // single-process database, so this applies to PostgreSQL only).
 const pgBackend = backends().find((b) => b.name === 'postgres');
-describe('[postgres] two instances starting together on one database', { skip: pgBackend && existsSync(ENTRY) ? false : 'TEST_DATABASE_URL is not set' }, () => {
-  it('applies the migrations exactly once and both become ready', async () => {
-    const db = await pgBackend!.freshDatabase();
-    const servers = await Promise.all([startServer(db.env), startServer(db.env)]);
-    try {
-      for (const s of servers) assert.equal((await fetch(`${s.base}${READINESS_PATH}`)).status, 200);
-      const applied = servers.filter((s) => s.logs.some((l) => l.includes('database migrations applied')));
-      assert.equal(applied.length, 1, 'one instance migrated, the other waited on the lock and found nothing to do');
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
+describe(
+  '[postgres] two instances starting together on one database',
+  { skip: pgBackend && existsSync(ENTRY) ? false : 'TEST_DATABASE_URL is not set' },
+  () => {
+    it('applies the migrations exactly once and both become ready', async () => {
+      const db = await pgBackend!.freshDatabase();
+      const servers = await Promise.all([startServer(db.env), startServer(db.env)]);
       try {
-        const { rows } = await client.query('select count(*)::int as n from drizzle.__drizzle_migrations');
-        assert.equal(rows[0].n, migrationCount());
+        for (const s of servers) assert.equal((await fetch(`${s.base}${READINESS_PATH}`)).status, 200);
+        const applied = servers.filter((s) => s.logs.some((l) => l.includes('database migrations applied')));
+        assert.equal(applied.length, 1, 'one instance migrated, the other waited on the lock and found nothing to do');
+        const client = new pg.Client({ connectionString: db.url });
+        await client.connect();
+        try {
+          const { rows } = await client.query('select count(*)::int as n from drizzle.__drizzle_migrations');
+          assert.equal(rows[0].n, migrationCount());
+        } finally {
+          await client.end();
+        }
+        // Either replica serves a session made on the other: sessions live in the database.
+        const { cookie } = await signUp(servers[0]!.base);
+        assert.equal((await fetch(`${servers[1]!.base}/api/v1/todos`, { headers: { cookie } })).status, 200);
       } finally {
-        await client.end();
+        for (const s of servers) s.proc.kill('SIGTERM');
+        for (const s of servers) assert.equal((await s.exit).code, 0);
+        await db.dispose();
       }
-      // Either replica serves a session made on the other: sessions live in the database.
-      const { cookie } = await signUp(servers[0]!.base);
-      assert.equal((await fetch(`${servers[1]!.base}/api/v1/todos`, { headers: { cookie } })).status, 200);
-    } finally {
-      for (const s of servers) s.proc.kill('SIGTERM');
-      for (const s of servers) assert.equal((await s.exit).code, 0);
-      await db.dispose();
-    }
-  });
-});
+    });
+  },
+);

@@ -13,9 +13,7 @@ export default async function HomePage() {
   return (
     <AppShell aside={<AssistantPanel />}>
       <AnnouncerProvider>
-        <h1 className="page-title">
-          Hello{user.name ? `, ${user.name}` : ''}
-        </h1>
+        <h1 className="page-title">Hello{user.name ? `, ${user.name}` : ''}</h1>
         <Suspense fallback={<TodoListSkeleton />}>
           <TodoApp />
         </Suspense>

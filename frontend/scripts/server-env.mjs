@@ -7,14 +7,7 @@ import { BACKEND_PORT, CONFIG_ENV, FRONTEND_PORT } from '@todo/contract/constant
 import { frontendDir } from './source-digest.mjs';
 
 /** Next's standalone server.js behind the front door that hardens its HTTP server. */
-export const serverJs = path.join(
-  frontendDir,
-  '.next',
-  'standalone',
-  path.basename(frontendDir),
-  'front-door',
-  'start.mjs',
-);
+export const serverJs = path.join(frontendDir, '.next', 'standalone', path.basename(frontendDir), 'front-door', 'start.mjs');
 
 /** The server's environment, and the line that tells the user where it listens. */
 export function serverEnv(base = process.env) {

@@ -30,10 +30,7 @@ function staleReason() {
 
 // Two starts at once (the e2e suite, a second terminal) must not run two `next build`s in
 // one directory: the second waits for the first and then uses its build.
-const lockPath = path.join(
-  os.tmpdir(),
-  `todo-frontend-build-${createHash('sha256').update(frontendDir).digest('hex').slice(0, 12)}.lock`,
-);
+const lockPath = path.join(os.tmpdir(), `todo-frontend-build-${createHash('sha256').update(frontendDir).digest('hex').slice(0, 12)}.lock`);
 
 function alive(pid) {
   try {
@@ -88,8 +85,7 @@ if (process.env.FRONTEND_SKIP_BUILD === '1') {
     if (!reason) return;
     console.log(`[frontend] building (${reason}) …`);
     const npmCli = process.env.npm_execpath;
-    const [cmd, args] =
-      npmCli && npmCli.endsWith('.js') ? [process.execPath, [npmCli, 'run', 'build']] : ['npm', ['run', 'build']];
+    const [cmd, args] = npmCli && npmCli.endsWith('.js') ? [process.execPath, [npmCli, 'run', 'build']] : ['npm', ['run', 'build']];
     const result = spawnSync(cmd, args, { cwd: frontendDir, stdio: 'inherit' });
     if (result.status !== 0) {
       console.error('[frontend] build failed; see the output above');
@@ -106,6 +102,4 @@ const child = spawn(process.execPath, [serverJs], { cwd: path.dirname(serverJs),
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));
 }
-child.on('exit', (code, signal) =>
-  process.exit(code ?? (signal ? 128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[signal] ?? 1) : 1)),
-);
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[signal] ?? 1) : 1)));

@@ -17,9 +17,22 @@ describe('assistant transcript', () => {
   test('stored messages fold into turns, tool calls under the answer that follows them', () => {
     const turns = turnsFromMessages([
       msg({ id: 'u1', role: 'user', content: 'add milk and eggs' }),
-      msg({ id: 'a1', role: 'assistant', toolCalls: [{ id: 'c1', name: 'add_task', arguments: '{"title":"Milk"}' }, { id: 'c2', name: 'add_task', arguments: '{"title":""}' }] }),
+      msg({
+        id: 'a1',
+        role: 'assistant',
+        toolCalls: [
+          { id: 'c1', name: 'add_task', arguments: '{"title":"Milk"}' },
+          { id: 'c2', name: 'add_task', arguments: '{"title":""}' },
+        ],
+      }),
       msg({ id: 't1', role: 'tool', toolCallId: 'c1', toolName: 'add_task', content: '{"task_id":"x","status":"created","title":"Milk"}' }),
-      msg({ id: 't2', role: 'tool', toolCallId: 'c2', toolName: 'add_task', content: '{"error":{"code":"INVALID_ARGUMENTS","message":"title: title must not be empty"}}' }),
+      msg({
+        id: 't2',
+        role: 'tool',
+        toolCallId: 'c2',
+        toolName: 'add_task',
+        content: '{"error":{"code":"INVALID_ARGUMENTS","message":"title: title must not be empty"}}',
+      }),
       msg({ id: 'a2', role: 'assistant', content: 'Added milk; eggs needs a title.' }),
       msg({ id: 'u2', role: 'user', content: 'thanks' }),
     ]);

@@ -5,10 +5,7 @@ import { assertBadGateway, fromResponse, proxyContract, type Send } from './help
 import { closedPort, LIMITED_BODY_BYTES, startUpstream, type Upstream } from './helpers/upstream';
 
 /** Calls the route handler's proxy function as Next.js would, with a web Request. */
-function directSender(
-  apiBaseUrl: string,
-  options: { timeoutMs?: number; clientAddress?: string; maxBodyBytes?: number } = {},
-): Send {
+function directSender(apiBaseUrl: string, options: { timeoutMs?: number; clientAddress?: string; maxBodyBytes?: number } = {}): Send {
   return async (path, init = {}) => {
     const started = Date.now();
     const headers = new Headers(init.headers);
@@ -61,7 +58,10 @@ describe('proxyRequest (app/api/[...path] route handler)', () => {
       const limit = 1000;
       const at = await directSender(upstream.url, { maxBodyBytes: limit })('/api/echo', { method: 'POST', body: Buffer.alloc(limit) });
       assert.equal(JSON.parse(at.body.toString()).bodyLength, limit);
-      tooLarge(await directSender(upstream.url, { maxBodyBytes: limit })('/api/echo', { method: 'POST', body: Buffer.alloc(limit + 1) }), limit);
+      tooLarge(
+        await directSender(upstream.url, { maxBodyBytes: limit })('/api/echo', { method: 'POST', body: Buffer.alloc(limit + 1) }),
+        limit,
+      );
     });
 
     test('gets 413 every time, also from a backend that drops the connection on it', async () => {

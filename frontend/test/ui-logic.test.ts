@@ -2,19 +2,22 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TITLE_MAX } from '@todo/contract';
 import { fieldErrorsFromDetails } from '../app/lib/api';
-import {
-  apiQueryFromListState,
-  DEFAULT_LIST_STATE,
-  listStateFromParams,
-  PAGE_SIZE,
-  paramsFromListState,
-} from '../app/lib/list-query';
+import { apiQueryFromListState, DEFAULT_LIST_STATE, listStateFromParams, PAGE_SIZE, paramsFromListState } from '../app/lib/list-query';
 import { EMPTY_TODO_FORM, parseTags, validateTodo } from '../app/ui/todos/todo-form';
 
 describe('list view ⇄ URL', () => {
   test('a plain list has a plain URL, and every setting survives a round trip', () => {
     assert.equal(paramsFromListState(DEFAULT_LIST_STATE).toString(), '');
-    const state = { q: 'milk', status: 'pending', priority: 'high', tag: 'home', due: 'week', sort: 'title', order: 'asc', page: 3 } as const;
+    const state = {
+      q: 'milk',
+      status: 'pending',
+      priority: 'high',
+      tag: 'home',
+      due: 'week',
+      sort: 'title',
+      order: 'asc',
+      page: 3,
+    } as const;
     assert.deepEqual(listStateFromParams(paramsFromListState(state)), state);
   });
 
@@ -41,7 +44,12 @@ describe('list view ⇄ URL', () => {
 describe('field errors from a 400 answer', () => {
   test("reads the backend's {issues:[{field:'body.title',message}]}", () => {
     assert.deepEqual(
-      fieldErrorsFromDetails({ issues: [{ field: 'body.title', message: 'too long' }, { field: 'body.tags.2', message: 'bad tag' }] }),
+      fieldErrorsFromDetails({
+        issues: [
+          { field: 'body.title', message: 'too long' },
+          { field: 'body.tags.2', message: 'bad tag' },
+        ],
+      }),
       { title: 'too long', tags: 'bad tag' },
     );
   });

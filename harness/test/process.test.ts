@@ -50,9 +50,14 @@ describe('waitFor', () => {
 
   test('times out naming what it waited for and the last error', async () => {
     await assert.rejects(
-      waitFor('the impossible', async () => {
-        throw new Error('still not there');
-      }, 50, 10),
+      waitFor(
+        'the impossible',
+        async () => {
+          throw new Error('still not there');
+        },
+        50,
+        10,
+      ),
       /timed out after 0.05s waiting for the impossible; last: still not there/,
     );
   });

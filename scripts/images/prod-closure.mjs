@@ -151,6 +151,4 @@ for (const [rel, real] of links) {
   fs.mkdirSync(path.dirname(link), { recursive: true });
   fs.symlinkSync(path.relative(path.dirname(path.join(root, rel)), real), link);
 }
-console.log(
-  `prod-closure: ${packages.size} packages, ${files} files, ${(bytes / 1048576).toFixed(1)} MiB, ${links.size} workspace links`,
-);
+console.log(`prod-closure: ${packages.size} packages, ${files} files, ${(bytes / 1048576).toFixed(1)} MiB, ${links.size} workspace links`);

@@ -91,7 +91,9 @@ mkdirSync(outDir, { recursive: true });
 
 if (mode === 'openapi') {
   const all = {};
-  for (const file of readdirSync(inDir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(inDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const doc = JSON.parse(readFileSync(join(inDir, file), 'utf8'));
     Object.assign(all, doc.components?.schemas ?? {});
   }
@@ -117,7 +119,9 @@ if (mode === 'openapi') {
     write(fileName(group, version, kind), { ...root, definitions }, name);
   }
 } else {
-  for (const file of readdirSync(inDir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(inDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(inDir, file), 'utf8'))) {
       const crd = doc.toJS();
       if (crd?.kind !== 'CustomResourceDefinition') continue;

@@ -29,7 +29,11 @@ const BANNER = [
 // stay, so selectors match the chart's and a later `helm install todo-app` finds the same pods.
 const HELM_ONLY_LABELS = ['helm.sh/chart', 'app.kubernetes.io/managed-by'];
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+} & Record<string, unknown>;
 
 /** Directory (under infra/k8s) and file name of each kind. */
 function placement(obj: K8sObject): string {

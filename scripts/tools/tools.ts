@@ -37,7 +37,16 @@ export function tools(only: string[] = []): Tools {
     // The paths contain no characters printf %q would escape (cache dir, names, versions).
     env[m[1]!] = m[2]!;
   }
-  const keys: (keyof Tools)[] = ['KUBERNETES_VERSION', 'HELM3', 'HELM4', 'KUBECONFORM', 'KUSTOMIZE', 'KUBE_SCORE', 'K8S_SCHEMAS', 'GATEWAY_SCHEMAS'];
+  const keys: (keyof Tools)[] = [
+    'KUBERNETES_VERSION',
+    'HELM3',
+    'HELM4',
+    'KUBECONFORM',
+    'KUSTOMIZE',
+    'KUBE_SCORE',
+    'K8S_SCHEMAS',
+    'GATEWAY_SCHEMAS',
+  ];
   for (const k of keys) if (!env[k]) throw new Error(`scripts/tools/install.sh did not print ${k}`);
   const t = env as unknown as Tools;
   cached.set(key, t);

@@ -46,7 +46,10 @@ describe('after down.sh nothing of the cluster is left', () => {
   test('no network namespace of a pod remains', async () => {
     const r = await run('ip', ['netns', 'list']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('cni-')), []);
+    assert.deepEqual(
+      r.stdout.split('\n').filter((l) => l.startsWith('cni-')),
+      [],
+    );
   });
 
   test('no pod log directory remains', () => {
@@ -62,7 +65,10 @@ describe('after down.sh nothing of the cluster is left', () => {
     test(`${cmd} shows no KUBE-* or CNI-* chain or rule`, async () => {
       const r = await run(cmd, []);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(r.stdout.split('\n').filter((l) => /KUBE-|CNI-/.test(l)), []);
+      assert.deepEqual(
+        r.stdout.split('\n').filter((l) => /KUBE-|CNI-/.test(l)),
+        [],
+      );
     });
   }
 
@@ -76,7 +82,10 @@ describe('after down.sh nothing of the cluster is left', () => {
         const local = l.trim().split(/\s+/)[3] ?? '';
         return Number(local.slice(local.lastIndexOf(':') + 1));
       });
-    assert.deepEqual(ports.filter((p) => CLUSTER_PORTS.includes(p)), []);
+    assert.deepEqual(
+      ports.filter((p) => CLUSTER_PORTS.includes(p)),
+      [],
+    );
     // The Ingress was reached through a DNAT rule, not a listener; unless some other program
     // listens on port 80, a connection must now be refused.
     if (!ports.includes(80)) await assert.rejects(httpGet('http://127.0.0.1:80/', { timeoutMs: 2_000 }));

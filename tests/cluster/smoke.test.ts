@@ -6,16 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HELM3, HELM4, apply, check, getHello, kubectl, kubectlJson, waitFor, type Hello } from './lib.js';
-import {
-  INGRESS_HOST,
-  NAMESPACE,
-  ROUTE_HOST,
-  helloDeployment,
-  helloImage,
-  helloService,
-  httpRoute,
-  ingress,
-} from './workload.js';
+import { INGRESS_HOST, NAMESPACE, ROUTE_HOST, helloDeployment, helloImage, helloService, httpRoute, ingress } from './workload.js';
 
 const CHART_DIR = fileURLToPath(new URL('./chart', import.meta.url));
 const ns = ['-n', NAMESPACE];
@@ -29,7 +20,13 @@ async function clusterIP(service: string): Promise<string> {
 /** A pod of hello-api: the place the in-cluster requests start from. */
 async function clientPod(): Promise<string> {
   const pods = await kubectlJson<{ items: { metadata: { name: string }; status: { phase: string } }[] }>([
-    ...ns, 'get', 'pods', '-l', 'app=hello-api', '--field-selector', 'status.phase=Running',
+    ...ns,
+    'get',
+    'pods',
+    '-l',
+    'app=hello-api',
+    '--field-selector',
+    'status.phase=Running',
   ]);
   const pod = pods.items[0]?.metadata.name;
   assert.ok(pod, 'no running hello-api pod to run commands in');
@@ -70,7 +67,10 @@ describe('test cluster smoke suite', () => {
   test('a 2-replica Deployment becomes Ready', async () => {
     await kubectl([...ns, 'rollout', 'status', 'deployment/hello-web', '--timeout=120s'], { timeoutMs: 150_000 });
     const deploy = await kubectlJson<{ status: { readyReplicas?: number; availableReplicas?: number } }>([
-      ...ns, 'get', 'deployment', 'hello-web',
+      ...ns,
+      'get',
+      'deployment',
+      'hello-web',
     ]);
     assert.equal(deploy.status.readyReplicas, 2);
     assert.equal(deploy.status.availableReplicas, 2);
@@ -82,13 +82,18 @@ describe('test cluster smoke suite', () => {
   test('a ClusterIP Service answers from the host and spreads requests over both pods', async () => {
     const ip = await clusterIP('hello-web');
     const seen = new Set<string>();
-    await waitFor('both hello-web pods to answer through the Service', async () => {
-      const hello = await getHello(`http://${ip}/from-host`);
-      assert.equal(hello.name, 'hello-web');
-      assert.equal(hello.path, '/from-host');
-      seen.add(hello.pod);
-      return seen.size === 2;
-    }, 30_000, 50);
+    await waitFor(
+      'both hello-web pods to answer through the Service',
+      async () => {
+        const hello = await getHello(`http://${ip}/from-host`);
+        assert.equal(hello.name, 'hello-web');
+        assert.equal(hello.path, '/from-host');
+        seen.add(hello.pod);
+        return seen.size === 2;
+      },
+      30_000,
+      50,
+    );
   });
 
   test('a ClusterIP Service answers from a pod, by its DNS name', async () => {
@@ -115,50 +120,81 @@ describe('test cluster smoke suite', () => {
   });
 
   test('the Ingress sends / and /api to two different Services through http://127.0.0.1', async () => {
-    const web = await waitFor('the Ingress to route / to hello-web', async () => {
-      const h = await getHello('http://127.0.0.1/', INGRESS_HOST);
-      return h.name === 'hello-web' ? h : false;
-    }, 60_000);
+    const web = await waitFor(
+      'the Ingress to route / to hello-web',
+      async () => {
+        const h = await getHello('http://127.0.0.1/', INGRESS_HOST);
+        return h.name === 'hello-web' ? h : false;
+      },
+      60_000,
+    );
     assert.equal(web.path, '/');
-    const api = await waitFor('the Ingress to route /api to hello-api', async () => {
-      const h = await getHello('http://127.0.0.1/api/v1/items?x=1', INGRESS_HOST);
-      return h.name === 'hello-api' ? h : false;
-    }, 30_000);
+    const api = await waitFor(
+      'the Ingress to route /api to hello-api',
+      async () => {
+        const h = await getHello('http://127.0.0.1/api/v1/items?x=1', INGRESS_HOST);
+        return h.name === 'hello-api' ? h : false;
+      },
+      30_000,
+    );
     assert.equal(api.path, '/api/v1/items?x=1', 'the Ingress must pass the path through unchanged');
     const status = await kubectlJson<{ status: { loadBalancer?: { ingress?: { ip?: string }[] } } }>([...ns, 'get', 'ingress', 'hello']);
     assert.equal(status.status.loadBalancer?.ingress?.[0]?.ip, '127.0.0.1', 'the controller publishes its address on the Ingress');
   });
 
   test('an HTTPRoute attached to the shared Gateway routes', async () => {
-    await waitFor('the HTTPRoute to be accepted by the Gateway', async () => {
-      const route = await kubectlJson<{ status?: { parents?: { conditions?: { type: string; status: string }[] }[] } }>([
-        ...ns, 'get', 'httproute', 'hello-route',
-      ]);
-      return route.status?.parents?.[0]?.conditions?.some((c) => c.type === 'Accepted' && c.status === 'True') ?? false;
-    }, 60_000);
-    const hello = await waitFor('the HTTPRoute to route its host name to hello-route', async () => {
-      const h = await getHello('http://127.0.0.1/via-gateway', ROUTE_HOST);
-      return h.name === 'hello-route' ? h : false;
-    }, 30_000);
+    await waitFor(
+      'the HTTPRoute to be accepted by the Gateway',
+      async () => {
+        const route = await kubectlJson<{ status?: { parents?: { conditions?: { type: string; status: string }[] }[] } }>([
+          ...ns,
+          'get',
+          'httproute',
+          'hello-route',
+        ]);
+        return route.status?.parents?.[0]?.conditions?.some((c) => c.type === 'Accepted' && c.status === 'True') ?? false;
+      },
+      60_000,
+    );
+    const hello = await waitFor(
+      'the HTTPRoute to route its host name to hello-route',
+      async () => {
+        const h = await getHello('http://127.0.0.1/via-gateway', ROUTE_HOST);
+        return h.name === 'hello-route' ? h : false;
+      },
+      30_000,
+    );
     assert.equal(hello.host, ROUTE_HOST);
     // With the Ingress's host name the same request goes elsewhere: the route chose the backend.
     assert.equal((await getHello('http://127.0.0.1/via-gateway', INGRESS_HOST)).name, 'hello-web');
   });
 
   test('a failing liveness probe makes the kubelet restart the container', async () => {
-    const restarts = await waitFor('hello-unhealthy to be restarted', async () => {
-      const pods = await kubectlJson<{ items: { status: { containerStatuses?: { restartCount: number }[] } }[] }>([
-        ...ns, 'get', 'pods', '-l', 'app=hello-unhealthy',
-      ]);
-      const count = pods.items[0]?.status.containerStatuses?.[0]?.restartCount ?? 0;
-      return count >= 1 ? count : false;
-    }, 90_000, 1_000);
+    const restarts = await waitFor(
+      'hello-unhealthy to be restarted',
+      async () => {
+        const pods = await kubectlJson<{ items: { status: { containerStatuses?: { restartCount: number }[] } }[] }>([
+          ...ns,
+          'get',
+          'pods',
+          '-l',
+          'app=hello-unhealthy',
+        ]);
+        const count = pods.items[0]?.status.containerStatuses?.[0]?.restartCount ?? 0;
+        return count >= 1 ? count : false;
+      },
+      90_000,
+      1_000,
+    );
     assert.ok(restarts >= 1);
     const events = await kubectl([...ns, 'get', 'events', '--field-selector', 'reason=Unhealthy', '-o', 'jsonpath={.items[*].message}']);
     assert.match(events, /Liveness probe failed: HTTP probe failed with statuscode: 500/);
   });
 
-  for (const [label, helm, major] of [['helm v3', HELM3, 'v3'], ['helm v4', HELM4, 'v4']] as const) {
+  for (const [label, helm, major] of [
+    ['helm v3', HELM3, 'v3'],
+    ['helm v4', HELM4, 'v4'],
+  ] as const) {
     test(`${label}: install --wait brings a chart up, uninstall removes it`, async () => {
       const release = `smoke-${label.replace(/\W/g, '')}`;
       // Both fall back to the `helm` on PATH when nothing is cached: the same binary must not
@@ -180,9 +216,11 @@ describe('test cluster smoke suite', () => {
       await check(helm, ['uninstall', release, ...ns, '--wait', '--timeout', '60s'], { timeoutMs: 90_000 });
       const left = await kubectl([...ns, 'get', 'deployment,service', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name']);
       assert.equal(left.trim(), '', `helm uninstall left: ${left}`);
-      await waitFor(`the pods of ${release} to terminate`, async () =>
-        (await kubectl([...ns, 'get', 'pods', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name'])).trim() === '',
-      60_000);
+      await waitFor(
+        `the pods of ${release} to terminate`,
+        async () => (await kubectl([...ns, 'get', 'pods', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name'])).trim() === '',
+        60_000,
+      );
       const releases = JSON.parse(await check(helm, ['list', ...ns, '-o', 'json'])) as unknown[];
       assert.equal(releases.length, 0);
     });

@@ -44,10 +44,7 @@ export function helloDeployment(name: string, replicas: number, opts: { failLive
               name: 'hello',
               image: helloImage(),
               imagePullPolicy: 'IfNotPresent',
-              env: [
-                { name: 'HELLO_NAME', value: name },
-                ...(opts.failLiveness ? [{ name: 'HELLO_LIVENESS', value: 'fail' }] : []),
-              ],
+              env: [{ name: 'HELLO_NAME', value: name }, ...(opts.failLiveness ? [{ name: 'HELLO_LIVENESS', value: 'fail' }] : [])],
               ports: [{ name: 'http', containerPort: 8080 }],
               readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 1 },

@@ -44,7 +44,10 @@ describe('one Secret name for docs, plain manifests and chart', () => {
     const doc = documentedSecret();
     assert.deepEqual(doc.keys.sort(), [...SECRET_ENV_NAMES].sort());
     const refs = secretRefs(plain());
-    assert.deepEqual(refs.map((r) => r.name), SECRET_ENV_NAMES.map(() => doc.name));
+    assert.deepEqual(
+      refs.map((r) => r.name),
+      SECRET_ENV_NAMES.map(() => doc.name),
+    );
     for (const r of refs) assert.equal(r.key, r.env, 'key names equal the variable names the command uses');
   });
 

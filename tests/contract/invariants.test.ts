@@ -20,17 +20,7 @@ import {
   SECRET_ENV,
   SECRET_ENV_NAMES,
 } from '@todo/contract';
-import {
-  SUBJECTS,
-  TEST_SECRETS,
-  byName,
-  component,
-  installed,
-  ofKind,
-  podSpecOf,
-  type K8sObject,
-  type Obj,
-} from './lib/k8s.ts';
+import { SUBJECTS, TEST_SECRETS, byName, component, installed, ofKind, podSpecOf, type K8sObject, type Obj } from './lib/k8s.ts';
 
 type Component = 'backend' | 'frontend';
 const PORTS: Record<Component, number> = { backend: BACKEND_PORT, frontend: FRONTEND_PORT };
@@ -85,7 +75,11 @@ for (const subject of SUBJECTS) {
       assert.equal(ings.length, 1);
       const ing = ings[0]!;
       const annotations = Object.keys(ing.metadata.annotations ?? {});
-      assert.deepEqual(annotations.filter((a) => /rewrite|app-root|use-regex/.test(a)), [], 'no rewrite of any kind');
+      assert.deepEqual(
+        annotations.filter((a) => /rewrite|app-root|use-regex/.test(a)),
+        [],
+        'no rewrite of any kind',
+      );
       assert.equal(ing.spec!.rules.length, 1);
       // A host such as chart-example.local would never match http://<minikube-ip>/.
       assert.equal(ing.spec!.rules[0].host, undefined, 'no host: any address of the controller works');
@@ -220,9 +214,15 @@ for (const subject of SUBJECTS) {
 
     it('containers bind where Kubernetes can reach them and run in production mode', () => {
       const env = (c: Component) =>
-        Object.fromEntries(((container(component(objs(), 'Deployment', c)).env ?? []) as Obj[]).filter((e) => 'value' in e).map((e) => [e.name, e.value]));
+        Object.fromEntries(
+          ((container(component(objs(), 'Deployment', c)).env ?? []) as Obj[]).filter((e) => 'value' in e).map((e) => [e.name, e.value]),
+        );
       assert.deepEqual(
-        { NODE_ENV: env('backend').NODE_ENV, [BACKEND_CONFIG_ENV.host]: env('backend').HOST, [BACKEND_CONFIG_ENV.port]: env('backend').PORT },
+        {
+          NODE_ENV: env('backend').NODE_ENV,
+          [BACKEND_CONFIG_ENV.host]: env('backend').HOST,
+          [BACKEND_CONFIG_ENV.port]: env('backend').PORT,
+        },
         { NODE_ENV: 'production', HOST: '0.0.0.0', PORT: String(BACKEND_PORT) },
       );
       // Next.js standalone binds to $HOSTNAME, which Kubernetes sets to the pod name.

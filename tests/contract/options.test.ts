@@ -2,7 +2,17 @@
 // config changes, PDB/HPA/NetworkPolicy/HTTPRoute and the `helm test` pods.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { API_PREFIX, BACKEND_PORT, FRONTEND_PORT, HEALTH_PATH, IMAGE_BACKEND, IMAGE_FRONTEND, LIVENESS_PATH, READINESS_PATH, SECRET_ENV } from '@todo/contract';
+import {
+  API_PREFIX,
+  BACKEND_PORT,
+  FRONTEND_PORT,
+  HEALTH_PATH,
+  IMAGE_BACKEND,
+  IMAGE_FRONTEND,
+  LIVENESS_PATH,
+  READINESS_PATH,
+  SECRET_ENV,
+} from '@todo/contract';
 import { TEST_SECRETS, TEST_SECRET_SETS, component, hooks, ofKind, podSpecOf, render, type K8sObject, type Obj } from './lib/k8s.ts';
 
 const checksum = (objs: K8sObject[], c: 'backend' | 'frontend', which: string) =>
@@ -27,7 +37,12 @@ describe('secrets', () => {
 
   it('come from existingSecret with custom key names, and the chart then creates none', () => {
     const objs = render({
-      setString: ['secrets.existingSecret=team-db', 'secrets.keys.databaseUrl=url', 'secrets.keys.authSecret=auth', 'secrets.keys.openaiApiKey=openai'],
+      setString: [
+        'secrets.existingSecret=team-db',
+        'secrets.keys.databaseUrl=url',
+        'secrets.keys.authSecret=auth',
+        'secrets.keys.openaiApiKey=openai',
+      ],
     });
     assert.equal(ofKind(objs, 'Secret').length, 0);
     const env = podSpecOf(component(objs, 'Deployment', 'backend')).containers[0].env as Obj[];
@@ -42,14 +57,14 @@ describe('secrets', () => {
 
 describe('checksum annotations roll the pods when what they read changes', () => {
   const base = render({ setString: TEST_SECRET_SETS });
-  it('a ConfigMap change changes both workloads\' config checksum', () => {
+  it("a ConfigMap change changes both workloads' config checksum", () => {
     const changed = render({ setString: [...TEST_SECRET_SETS, 'environmentName=staging'] });
     for (const c of ['backend', 'frontend'] as const) {
       assert.match(checksum(base, c, 'config') ?? '', /^[0-9a-f]{64}$/);
       assert.notEqual(checksum(changed, c, 'config'), checksum(base, c, 'config'), c);
     }
   });
-  it('a Secret change changes the backend\'s secret checksum', () => {
+  it("a Secret change changes the backend's secret checksum", () => {
     const changed = render({ setString: [...TEST_SECRET_SETS, 'secrets.authSecret=another-contract-test-secret-0123456789'] });
     assert.match(checksum(base, 'backend', 'secret') ?? '', /^[0-9a-f]{64}$/);
     assert.notEqual(checksum(changed, 'backend', 'secret'), checksum(base, 'backend', 'secret'));
@@ -65,7 +80,10 @@ describe('replicas, PDB and HPA', () => {
   });
 
   it('with autoscaling the HPA owns the replica count and the PDB follows its floor', () => {
-    const objs = render({ setString: TEST_SECRET_SETS, set: ['backend.autoscaling.enabled=true', 'backend.autoscaling.minReplicas=3', 'backend.replicaCount=1'] });
+    const objs = render({
+      setString: TEST_SECRET_SETS,
+      set: ['backend.autoscaling.enabled=true', 'backend.autoscaling.minReplicas=3', 'backend.replicaCount=1'],
+    });
     const d = component(objs, 'Deployment', 'backend');
     assert.equal(d.spec!.replicas, undefined, 'a fixed replicas field would fight the HPA on every upgrade');
     const hpa = component(objs, 'HorizontalPodAutoscaler', 'backend');
@@ -81,7 +99,10 @@ describe('routing options', () => {
     const dflt = ofKind(render({ setString: TEST_SECRET_SETS }), 'Ingress')[0]!;
     assert.equal(dflt.spec!.ingressClassName, undefined, 'the cluster default class');
     assert.equal(dflt.spec!.rules[0].host, undefined);
-    const traefik = ofKind(render({ setString: [...TEST_SECRET_SETS, 'ingress.className=traefik', 'ingress.host=todo.example.test'] }), 'Ingress')[0]!;
+    const traefik = ofKind(
+      render({ setString: [...TEST_SECRET_SETS, 'ingress.className=traefik', 'ingress.host=todo.example.test'] }),
+      'Ingress',
+    )[0]!;
     assert.equal(traefik.spec!.ingressClassName, 'traefik');
     assert.equal(traefik.spec!.rules[0].host, 'todo.example.test');
   });
@@ -102,7 +123,12 @@ describe('routing options', () => {
   it('the HTTPRoute mirrors the Ingress on the given Gateway', () => {
     const objs = render({
       setString: TEST_SECRET_SETS,
-      set: ['httpRoute.enabled=true', 'httpRoute.parentRefs[0].name=traefik-gateway', 'httpRoute.parentRefs[0].namespace=traefik', 'ingress.enabled=false'],
+      set: [
+        'httpRoute.enabled=true',
+        'httpRoute.parentRefs[0].name=traefik-gateway',
+        'httpRoute.parentRefs[0].namespace=traefik',
+        'ingress.enabled=false',
+      ],
     });
     assert.equal(ofKind(objs, 'Ingress').length, 0);
     const route = ofKind(objs, 'HTTPRoute')[0]!;
@@ -164,14 +190,19 @@ describe('NetworkPolicy', () => {
     ]);
     // No CIDR was given for the database: the only ipBlock left is the OpenAI API's.
     const byCidr = egress.filter((e) => (e.to as Obj[] | undefined)?.some((t) => t.ipBlock));
-    assert.deepEqual(byCidr.map((e) => e.ports[0].port), [443]);
+    assert.deepEqual(
+      byCidr.map((e) => e.ports[0].port),
+      [443],
+    );
   });
 });
 
 describe('hooks', () => {
-  it('the only hooks are `helm test` pods (a pre-install hook could not read the chart\'s own Secret yet)', () => {
+  it("the only hooks are `helm test` pods (a pre-install hook could not read the chart's own Secret yet)", () => {
     const objs = render({ setString: TEST_SECRET_SETS });
-    const kinds = objs.filter((o) => o.metadata.annotations?.['helm.sh/hook']).map((o) => `${o.kind}:${o.metadata.annotations!['helm.sh/hook']}`);
+    const kinds = objs
+      .filter((o) => o.metadata.annotations?.['helm.sh/hook'])
+      .map((o) => `${o.kind}:${o.metadata.annotations!['helm.sh/hook']}`);
     assert.deepEqual(kinds, ['Pod:test', 'Pod:test']);
   });
 });
@@ -196,7 +227,8 @@ describe('helm test pods', () => {
   });
 
   it('check the health contract through the backend Service, and pages and /api through the frontend Service', () => {
-    const checks = (t: K8sObject) => (podSpecOf(t).containers[0].env as Obj[]).filter((e) => e.name.startsWith('CHECK_')).map((e) => e.value);
+    const checks = (t: K8sObject) =>
+      (podSpecOf(t).containers[0].env as Obj[]).filter((e) => e.name.startsWith('CHECK_')).map((e) => e.value);
     const backendSvc = component(objs, 'Service', 'backend').metadata.name;
     const frontendSvc = component(objs, 'Service', 'frontend').metadata.name;
     const backendTest = tests.find((t) => podSpecOf(t).containers[0].image.startsWith(`${IMAGE_BACKEND}:`))!;

@@ -46,7 +46,13 @@ describe('kube-score', () => {
         renderYaml({
           setString: TEST_SECRET_SETS,
           // The test pods are not selected by the policies (they only need egress).
-          set: ['tests.enabled=false', 'backend.autoscaling.enabled=true', 'frontend.autoscaling.enabled=true', 'networkPolicy.enabled=true', 'networkPolicy.database.cidrs={10.0.0.0/8}'],
+          set: [
+            'tests.enabled=false',
+            'backend.autoscaling.enabled=true',
+            'frontend.autoscaling.enabled=true',
+            'networkPolicy.enabled=true',
+            'networkPolicy.database.cidrs={10.0.0.0/8}',
+          ],
         }),
       [],
     ],
@@ -61,9 +67,15 @@ describe('kube-score', () => {
   }
 
   it('fails on a Deployment without resources or probes (the checker is really on)', () => {
-    const bad = renderYaml({ setString: TEST_SECRET_SETS, set: ['tests.enabled=false', 'backend.livenessProbe.enabled=false', 'backend.readinessProbe.enabled=false'] });
+    const bad = renderYaml({
+      setString: TEST_SECRET_SETS,
+      set: ['tests.enabled=false', 'backend.livenessProbe.enabled=false', 'backend.readinessProbe.enabled=false'],
+    });
     const r = kubeScore(bad, WITHOUT_NETWORK_POLICY);
     assert.notEqual(r.status, 0);
-    assert.ok(problems(r.output).some((l) => /-backend apps\/v1\/Deployment: Container is missing a readinessProbe/.test(l)), r.output);
+    assert.ok(
+      problems(r.output).some((l) => /-backend apps\/v1\/Deployment: Container is missing a readinessProbe/.test(l)),
+      r.output,
+    );
   });
 });

@@ -14,7 +14,10 @@ describe('chart README values table', () => {
 
   it('notices an undocumented key and a param naming nothing (the check can fail)', () => {
     const broken = `${values()}\nundocumented: 1\n## @param ghost.key Nothing\n`;
-    assert.deepEqual(problems(broken), ['@param ghost.key names no key of values.yaml', 'values.yaml key undocumented has no ## @param comment (on itself or a parent)']);
+    assert.deepEqual(problems(broken), [
+      '@param ghost.key names no key of values.yaml',
+      'values.yaml key undocumented has no ## @param comment (on itself or a parent)',
+    ]);
   });
 
   it('is up to date (regenerate: npx tsx scripts/tools/chart-readme.ts)', () => {

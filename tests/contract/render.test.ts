@@ -35,7 +35,13 @@ const VALUE_SETS: { name: string; opts: RenderOptions; expectKinds: string[] }[]
   {
     name: 'single replica, no ingress, no tests, existing secret',
     opts: {
-      set: ['backend.replicaCount=1', 'frontend.replicaCount=1', 'ingress.enabled=false', 'tests.enabled=false', 'serviceAccount.create=false'],
+      set: [
+        'backend.replicaCount=1',
+        'frontend.replicaCount=1',
+        'ingress.enabled=false',
+        'tests.enabled=false',
+        'serviceAccount.create=false',
+      ],
       setString: ['secrets.existingSecret=mine'],
     },
     expectKinds: ['Deployment', 'Service'],
@@ -57,7 +63,16 @@ for (const h of HELMS()) {
       ['values-dev.yaml', []],
     ] as const) {
       it(`helm lint --strict with ${file}`, () => {
-        const r = helm(h.bin, ['lint', '--strict', '--kube-version', tools().KUBERNETES_VERSION, CHART_DIR, '-f', `${CHART_DIR}/${file}`, ...extra]);
+        const r = helm(h.bin, [
+          'lint',
+          '--strict',
+          '--kube-version',
+          tools().KUBERNETES_VERSION,
+          CHART_DIR,
+          '-f',
+          `${CHART_DIR}/${file}`,
+          ...extra,
+        ]);
         assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
         assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
       });
@@ -90,7 +105,10 @@ describe('kubeconform itself', () => {
   // Guards against a validator that passes everything (a schema set generated empty or lax).
   it('rejects an unknown field, a wrong type and a kind it has no schema for', () => {
     const yaml = renderYaml({ valuesFiles: ['values-dev.yaml'] });
-    const unknownField = yaml.replace(/^(\s+)imagePullPolicy: IfNotPresent$/m, '$1imagePullPolicy: IfNotPresent\n$1imagePullPolicyy: Always');
+    const unknownField = yaml.replace(
+      /^(\s+)imagePullPolicy: IfNotPresent$/m,
+      '$1imagePullPolicy: IfNotPresent\n$1imagePullPolicyy: Always',
+    );
     assert.notEqual(unknownField, yaml);
     assert.match(kubeconform(unknownField).output, /additional properties 'imagePullPolicyy' not allowed/);
     const wrongType = yaml.replace(/^(\s+)replicas: 2$/m, '$1replicas: "2"');
@@ -102,4 +120,3 @@ describe('kubeconform itself', () => {
     assert.match(r.output, /could not find schema for Widget/);
   });
 });
-

@@ -69,6 +69,9 @@ describe('docs/requirements.md (traceability)', () => {
     const found = problems(broken);
     assert.ok(found.includes('T047: no row'), found.join('\n'));
     assert.ok(found.includes('T043: tests/k8s/gone.test.ts does not exist'), found.join('\n'));
-    assert.ok(found.some((p) => p.endsWith('has no test "runs 3 replicas of each workload"')), found.join('\n'));
+    assert.ok(
+      found.some((p) => p.endsWith('has no test "runs 3 replicas of each workload"')),
+      found.join('\n'),
+    );
   });
 });

@@ -78,7 +78,10 @@ const CASES: { name: string; opts: RenderOptions; message: RegExp[] }[] = [
   },
   {
     name: 'an autoscaler whose floor is above its ceiling',
-    opts: { setString: TEST_SECRET_SETS, set: ['backend.autoscaling.enabled=true', 'backend.autoscaling.minReplicas=5', 'backend.autoscaling.maxReplicas=3'] },
+    opts: {
+      setString: TEST_SECRET_SETS,
+      set: ['backend.autoscaling.enabled=true', 'backend.autoscaling.minReplicas=5', 'backend.autoscaling.maxReplicas=3'],
+    },
     message: [/backend\.autoscaling\.minReplicas \(5\) must not exceed backend\.autoscaling\.maxReplicas \(3\)/],
   },
   {
@@ -86,7 +89,11 @@ const CASES: { name: string; opts: RenderOptions; message: RegExp[] }[] = [
     // readiness and migrations failed with no hint.
     name: 'a NetworkPolicy that leaves the backend no way to its database',
     opts: { setString: TEST_SECRET_SETS, set: ['networkPolicy.enabled=true'] },
-    message: [/networkPolicy\.enabled=true leaves the backend no way to its database/, /networkPolicy\.database\.cidrs/, /networkPolicy\.database\.podSelector/],
+    message: [
+      /networkPolicy\.enabled=true leaves the backend no way to its database/,
+      /networkPolicy\.database\.cidrs/,
+      /networkPolicy\.database\.podSelector/,
+    ],
   },
 ];
 

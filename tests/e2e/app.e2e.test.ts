@@ -58,7 +58,11 @@ describe('Todo app in a real browser', { timeout: 20 * 60_000 }, () => {
     await form.getByRole('button', { name: 'Add todo' }).click();
     await item(t.title).waitFor({ timeout: STEP_TIMEOUT_MS });
     // The form clears only once the server accepted the todo.
-    await eventually('the add form is cleared', () => form.getByLabel('Title').inputValue(), (v) => v === '');
+    await eventually(
+      'the add form is cleared',
+      () => form.getByLabel('Title').inputValue(),
+      (v) => v === '',
+    );
   }
 
   before(async () => {
@@ -127,9 +131,17 @@ describe('Todo app in a real browser', { timeout: 20 * 60_000 }, () => {
 
   test('complete one', async () => {
     await item('Buy milk').getByTestId('todo-toggle').check();
-    await eventually('Buy milk is completed', () => item('Buy milk').getAttribute('data-completed'), (v) => v === 'true');
+    await eventually(
+      'Buy milk is completed',
+      () => item('Buy milk').getAttribute('data-completed'),
+      (v) => v === 'true',
+    );
     // Enabled again once the server has answered.
-    await eventually('the server confirmed', () => item('Buy milk').getByTestId('todo-toggle').isEnabled(), (v) => v);
+    await eventually(
+      'the server confirmed',
+      () => item('Buy milk').getByTestId('todo-toggle').isEnabled(),
+      (v) => v,
+    );
     assert.equal(await item('Write report').getAttribute('data-completed'), 'false');
   });
 
@@ -229,7 +241,11 @@ describe('Todo app in a real browser', { timeout: 20 * 60_000 }, () => {
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill('wrong-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await eventually('an error is shown', () => page.getByTestId('form-error').textContent(), (t) => !!t && t.length > 0);
+    await eventually(
+      'an error is shown',
+      () => page.getByTestId('form-error').textContent(),
+      (t) => !!t && t.length > 0,
+    );
     assert.equal(await page.getByLabel('Email').inputValue(), user.email, 'the email is kept after the error');
 
     await page.getByLabel('Password').fill(user.password);

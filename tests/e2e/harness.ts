@@ -220,9 +220,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export function assertChromium(): void {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}. Install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
-    );
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}. Install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
   }
 }
 
@@ -249,10 +247,18 @@ export type BrowserSession = {
 };
 
 /** Chromium with a fresh profile and one page; the page's uncaught errors are collected. */
-export async function openBrowser(name: string, viewport: { width: number; height: number } = { width: 1280, height: 900 }): Promise<BrowserSession> {
+export async function openBrowser(
+  name: string,
+  viewport: { width: number; height: number } = { width: 1280, height: 900 },
+): Promise<BrowserSession> {
   assertChromium();
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), `todo-e2e-${name}-`));
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport });
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];

@@ -40,7 +40,8 @@ const FOCUSED = () => {
 async function expectFocused(page: Page, target: Locator, what: string): Promise<void> {
   await eventually(
     `focus on ${what}`,
-    async () => ((await target.evaluate((el) => el === document.activeElement).catch(() => false)) ? 'there' : await page.evaluate(FOCUSED)),
+    async () =>
+      (await target.evaluate((el) => el === document.activeElement).catch(() => false)) ? 'there' : await page.evaluate(FOCUSED),
     (where) => where === 'there',
   );
 }
@@ -59,7 +60,11 @@ type AxeViolation = { id: string; impact: string | null; help: string; nodes: st
 
 async function expectNoAxeViolations(page: Page, state: string): Promise<void> {
   // A client-side navigation sets the new title a moment after the new page shows.
-  await eventually(`the title of ${state}`, () => page.title(), (t) => t !== '');
+  await eventually(
+    `the title of ${state}`,
+    () => page.title(),
+    (t) => t !== '',
+  );
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axe.source });
   const violations = await page.evaluate(async () => {
     const result = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] });
@@ -115,8 +120,18 @@ describe('Keyboard, screen reader and phone use', { timeout: 20 * 60_000 }, () =
       const rows = () => page.getByTestId('todo-item');
       const row = (title: string) => rows().filter({ has: page.getByTestId('todo-title').getByText(title, { exact: true }) });
       const announcer = () => page.getByTestId('announcer');
-      const listSettled = () => eventually('the list has reloaded', () => page.getByTestId('todo-list').getAttribute('aria-busy'), (v) => v !== 'true');
-      const announced = (pattern: RegExp) => eventually(`the live region says ${pattern}`, () => announcer().textContent(), (t) => pattern.test(t ?? ''));
+      const listSettled = () =>
+        eventually(
+          'the list has reloaded',
+          () => page.getByTestId('todo-list').getAttribute('aria-busy'),
+          (v) => v !== 'true',
+        );
+      const announced = (pattern: RegExp) =>
+        eventually(
+          `the live region says ${pattern}`,
+          () => announcer().textContent(),
+          (t) => pattern.test(t ?? ''),
+        );
 
       before(async () => {
         browser = await openBrowser(`keyboard-${device}`, viewport);
@@ -170,7 +185,11 @@ describe('Keyboard, screen reader and phone use', { timeout: 20 * 60_000 }, () =
         await page.keyboard.insertText('x'.repeat(250));
         assert.match(await description(newTitle()), new RegExp(`\\b250/${TITLE_MAX}\\b`));
         await page.keyboard.press('Enter');
-        await eventually('the title is refused', () => description(newTitle()), (d) => /at most 200/.test(d));
+        await eventually(
+          'the title is refused',
+          () => description(newTitle()),
+          (d) => /at most 200/.test(d),
+        );
         await expectFocused(page, newTitle(), 'the Title field');
         assert.equal(await newTitle().getAttribute('aria-invalid'), 'true');
         await expectNoAxeViolations(page, 'the add form with a too-long title');
@@ -185,10 +204,16 @@ describe('Keyboard, screen reader and phone use', { timeout: 20 * 60_000 }, () =
           await page.keyboard.press('Enter');
           await row(title).waitFor();
           await announced(new RegExp(`^Todo added: ${title}$`));
-          await eventually('the add form is cleared', () => newTitle().inputValue(), (v) => v === '');
+          await eventually(
+            'the add form is cleared',
+            () => newTitle().inputValue(),
+            (v) => v === '',
+          );
           if (title === 'Alpha') {
             // The list must start on the first screen, not below the add form.
-            const top = await rows().first().evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+            const top = await rows()
+              .first()
+              .evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
             assert.ok(top < viewport.height, `the first todo starts at ${Math.round(top)}px, below the ${viewport.height}px screen`);
           }
         }
@@ -230,7 +255,11 @@ describe('Keyboard, screen reader and phone use', { timeout: 20 * 60_000 }, () =
         const check = row('Bravo').getByTestId('todo-toggle');
         await tabTo(page, check, 'the checkbox of Bravo');
         await page.keyboard.press('Space');
-        await eventually('Bravo is completed', () => row('Bravo').getAttribute('data-completed'), (v) => v === 'true');
+        await eventually(
+          'Bravo is completed',
+          () => row('Bravo').getAttribute('data-completed'),
+          (v) => v === 'true',
+        );
         await announced(/^Todo completed: Bravo$/);
         await listSettled();
         await expectFocused(page, check, 'the checkbox of Bravo');
@@ -318,7 +347,11 @@ describe('Keyboard, screen reader and phone use', { timeout: 20 * 60_000 }, () =
         await tabTo(page, password, 'the Password field');
         await page.keyboard.type('wrong-password');
         await page.keyboard.press('Enter');
-        await eventually('the refusal is shown', () => page.getByTestId('form-error').textContent(), (t) => !!t);
+        await eventually(
+          'the refusal is shown',
+          () => page.getByTestId('form-error').textContent(),
+          (t) => !!t,
+        );
         await expectFocused(page, password, 'the Password field');
         assert.equal(await password.getAttribute('aria-invalid'), 'true');
         const refusal = ((await page.getByTestId('form-error').textContent()) ?? '').trim();

@@ -117,7 +117,12 @@ describe('security headers and the Content-Security-Policy in a real browser', {
       await framer.setContent(`<iframe src="${stack.baseUrl}/sign-in" width="600" height="400"></iframe>`);
       await refused;
       const child = framer.frames().find((f) => f !== framer.mainFrame());
-      const shown = child ? await child.locator('form').count().catch(() => 0) : 0;
+      const shown = child
+        ? await child
+            .locator('form')
+            .count()
+            .catch(() => 0)
+        : 0;
       assert.equal(shown, 0, 'the sign-in form rendered inside a frame');
     } finally {
       await framer.close();

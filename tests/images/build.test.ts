@@ -77,17 +77,44 @@ describe('the images', () => {
 
 describe('the build context keeps secrets, dependencies, tests and data out', () => {
   const canaries = [
-    '.env', '.env.local', '.env.production', 'backend/.env', 'frontend/.env.local', 'packages/contract/.env',
-    'node_modules/canary/index.js', 'backend/node_modules/canary/index.js', 'frontend/node_modules/canary/index.js',
-    '.git/config', 'backend/dist/server.js.map', 'frontend/.next/server/canary.js', '.data/pglite/PG_VERSION',
-    'backend/.data/canary', 'tests/canary.test.ts', 'backend/test/canary.test.ts', 'frontend/test/canary.test.ts',
-    'frontend/app/canary.spec.tsx', 'backend/src/canary.test.ts', 'artifacts/sbom.json', 'test-results/e2e/log.txt',
-    'secrets/db.txt', 'server.key', 'tls.pem', 'backend/coverage/lcov.info',
+    '.env',
+    '.env.local',
+    '.env.production',
+    'backend/.env',
+    'frontend/.env.local',
+    'packages/contract/.env',
+    'node_modules/canary/index.js',
+    'backend/node_modules/canary/index.js',
+    'frontend/node_modules/canary/index.js',
+    '.git/config',
+    'backend/dist/server.js.map',
+    'frontend/.next/server/canary.js',
+    '.data/pglite/PG_VERSION',
+    'backend/.data/canary',
+    'tests/canary.test.ts',
+    'backend/test/canary.test.ts',
+    'frontend/test/canary.test.ts',
+    'frontend/app/canary.spec.tsx',
+    'backend/src/canary.test.ts',
+    'artifacts/sbom.json',
+    'test-results/e2e/log.txt',
+    'secrets/db.txt',
+    'server.key',
+    'tls.pem',
+    'backend/coverage/lcov.info',
   ];
   const needed = [
-    'package.json', 'package-lock.json', '.npmrc', 'tsconfig.base.json', 'packages/contract/src/index.ts',
-    'backend/package.json', 'backend/src/server.ts', 'backend/drizzle/meta/_journal.json', 'frontend/package.json',
-    'frontend/next.config.ts', 'scripts/images/prod-closure.mjs',
+    'package.json',
+    'package-lock.json',
+    '.npmrc',
+    'tsconfig.base.json',
+    'packages/contract/src/index.ts',
+    'backend/package.json',
+    'backend/src/server.ts',
+    'backend/drizzle/meta/_journal.json',
+    'frontend/package.json',
+    'frontend/next.config.ts',
+    'scripts/images/prod-closure.mjs',
   ];
   let inContext = new Set<string>();
 
@@ -110,16 +137,39 @@ describe('the build context keeps secrets, dependencies, tests and data out', ()
     const dockerfile = join(work, 'probe.Dockerfile');
     writeFileSync(dockerfile, `FROM ${NODE_BASE_IMAGE}\nCOPY . /ctx\n`);
     await docker(['build', '-q', '-f', dockerfile, '-t', DOCKERIGNORE_PROBE, ctx], { timeoutMs: 600_000 });
-    const listed = await docker(['run', '--rm', DOCKERIGNORE_PROBE, 'find', '/ctx', '-mindepth', '1', '(', '-type', 'f', '-o', '-type', 'l', ')']);
+    const listed = await docker([
+      'run',
+      '--rm',
+      DOCKERIGNORE_PROBE,
+      'find',
+      '/ctx',
+      '-mindepth',
+      '1',
+      '(',
+      '-type',
+      'f',
+      '-o',
+      '-type',
+      'l',
+      ')',
+    ]);
     inContext = new Set(listed.split('\n').filter(Boolean));
   });
 
   test(`.dockerignore keeps all ${canaries.length} canaries out of the context`, () => {
-    assert.deepEqual(canaries.filter((f) => inContext.has(`/ctx/${f}`)), [], '.dockerignore let these through');
+    assert.deepEqual(
+      canaries.filter((f) => inContext.has(`/ctx/${f}`)),
+      [],
+      '.dockerignore let these through',
+    );
   });
 
   test('the context still has what the builds compile from', () => {
-    assert.deepEqual(needed.filter((f) => !inContext.has(`/ctx/${f}`)), [], 'the context lacks these');
+    assert.deepEqual(
+      needed.filter((f) => !inContext.has(`/ctx/${f}`)),
+      [],
+      'the context lacks these',
+    );
   });
 
   test('context is small (under 2000 files)', (t) => {
@@ -158,7 +208,10 @@ describe('image configuration', () => {
     test(`${img} bakes no secret or CA path into its Env`, async () => {
       const names = new Set(['DATABASE_URL', 'OPENAI_API_KEY', 'AUTH_SECRET', 'NODE_EXTRA_CA_CERTS']);
       const env = (await imageInspect(img)).Config.Env ?? [];
-      assert.deepEqual(env.map((e) => e.split('=')[0]!).filter((n) => names.has(n)), []);
+      assert.deepEqual(
+        env.map((e) => e.split('=')[0]!).filter((n) => names.has(n)),
+        [],
+      );
     });
 
     test(`${img} sets NODE_ENV=production`, async () => {
@@ -180,7 +233,10 @@ describe('image configuration', () => {
 
   test(`backend HEALTHCHECK uses ${HEALTH_PATH}`, async () => {
     const hc = (await imageInspect(BACKEND_IMAGE)).Config.Healthcheck?.Test ?? [];
-    assert.ok(hc.some((part) => part.includes(HEALTH_PATH)), `HEALTHCHECK ${JSON.stringify(hc)}`);
+    assert.ok(
+      hc.some((part) => part.includes(HEALTH_PATH)),
+      `HEALTHCHECK ${JSON.stringify(hc)}`,
+    );
   });
 });
 
@@ -218,7 +274,9 @@ describe('nothing leaks into the layers', () => {
       }
       removeDir(exported);
       const files = merged.get(img)!;
-      console.log(`    ${img}: ${files.length} paths in the image, ${files.filter((p) => p.startsWith('app/')).length} under /app; ${layers.length} paths over all layers`);
+      console.log(
+        `    ${img}: ${files.length} paths in the image, ${files.filter((p) => p.startsWith('app/')).length} under /app; ${layers.length} paths over all layers`,
+      );
     }
   });
 
@@ -268,7 +326,11 @@ describe('nothing leaks into the layers', () => {
 
     test(`${name}: docker history holds no secret and no build-stage step (multi-stage)`, async () => {
       const hist = await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', img]);
-      const bad = hist.split('\n').filter((l) => /BEGIN (CERTIFICATE|[A-Z ]*PRIVATE KEY)|(DATABASE_URL|AUTH_SECRET|OPENAI_API_KEY|NODE_EXTRA_CA_CERTS)=|npm (ci|install)/.test(l));
+      const bad = hist
+        .split('\n')
+        .filter((l) =>
+          /BEGIN (CERTIFICATE|[A-Z ]*PRIVATE KEY)|(DATABASE_URL|AUTH_SECRET|OPENAI_API_KEY|NODE_EXTRA_CA_CERTS)=|npm (ci|install)/.test(l),
+        );
       assert.deepEqual(bad, [], 'docker history shows a secret, CA or install step of the build stages');
     });
   }
@@ -282,7 +344,10 @@ describe('nothing leaks into the layers', () => {
   test('frontend image has /app/frontend/server.js and .next/static', () => {
     const files = merged.get(FRONTEND_IMAGE) ?? [];
     assert.ok(files.includes('app/frontend/server.js'), 'no app/frontend/server.js');
-    assert.ok(files.some((p) => p.startsWith('app/frontend/.next/static/')), 'nothing under app/frontend/.next/static/');
+    assert.ok(
+      files.some((p) => p.startsWith('app/frontend/.next/static/')),
+      'nothing under app/frontend/.next/static/',
+    );
   });
 
   test('no npm in the runtime images', () => {
@@ -298,7 +363,9 @@ describe('nothing leaks into the layers', () => {
   test('backend image carries no Next.js, React, TypeScript or build tooling', () => {
     assert.ok(merged.has(BACKEND_IMAGE), 'the file system was not read');
     const tooling = new Set(
-      merged.get(BACKEND_IMAGE)!.flatMap((p) => p.match(/^app\/node_modules\/(next|react|react-dom|drizzle-kit|typescript|tsx|esbuild)(\/|$)/)?.[1] ?? []),
+      merged
+        .get(BACKEND_IMAGE)!
+        .flatMap((p) => p.match(/^app\/node_modules\/(next|react|react-dom|drizzle-kit|typescript|tsx|esbuild)(\/|$)/)?.[1] ?? []),
     );
     assert.deepEqual([...tooling], []);
   });

@@ -99,7 +99,8 @@ describe('Compose stack behind one origin', () => {
 
   // Compose v2 reads the file with compose-go; tests/images/composecheck is that loader, built
   // from the Go module proxy and cached by its sources, so v2 validity is checked without v2.
-  let project: { services: Record<string, { environment?: Record<string, string | null>; read_only?: boolean; cap_drop?: string[] }> } | undefined;
+  let project:
+    { services: Record<string, { environment?: Record<string, string | null>; read_only?: boolean; cap_drop?: string[] }> } | undefined;
 
   test('compose-go (the loader of docker compose v2) validates docker-compose.yml', async () => {
     const src = 'tests/images/composecheck';
@@ -122,7 +123,10 @@ describe('Compose stack behind one origin', () => {
 
   test('each secret reaches only the service that needs it; all services read-only, no capabilities', () => {
     assert.ok(project, 'compose-go gave no project');
-    const allowed: Record<string, string[]> = { postgres: ['POSTGRES_PASSWORD'], backend: ['DATABASE_URL', 'AUTH_SECRET', 'OPENAI_API_KEY'] };
+    const allowed: Record<string, string[]> = {
+      postgres: ['POSTGRES_PASSWORD'],
+      backend: ['DATABASE_URL', 'AUTH_SECRET', 'OPENAI_API_KEY'],
+    };
     for (const [name, svc] of Object.entries(project.services)) {
       const env = svc.environment ?? {};
       for (const secret of ['POSTGRES_PASSWORD', 'DATABASE_URL', 'AUTH_SECRET', 'OPENAI_API_KEY']) {
@@ -162,7 +166,11 @@ describe('Compose stack behind one origin', () => {
     assert.equal(r.status, 200, `HTTP ${r.status}: ${r.body.slice(-60)}`);
     assert.match(r.contentType, /^text\/html/);
     // The start page may not show it; the e2e checks the environment name after sign-in.
-    t.diagnostic(r.body.includes(envName) ? `the page shows ENVIRONMENT_NAME from .env (${envName})` : 'the start page does not show the environment name');
+    t.diagnostic(
+      r.body.includes(envName)
+        ? `the page shows ENVIRONMENT_NAME from .env (${envName})`
+        : 'the start page does not show the environment name',
+    );
   });
 
   test('browser e2e (tests/e2e/app.e2e.test.ts) passes against the Compose stack', async (t) => {
@@ -173,12 +181,21 @@ describe('Compose stack behind one origin', () => {
     const t0 = Date.now();
     const r = await run(
       'npx',
-      ['--no-install', 'node', '--import', 'tsx', '--test', '--test-reporter=./harness/lib/strict-reporter.ts', 'tests/e2e/app.e2e.test.ts'],
+      [
+        '--no-install',
+        'node',
+        '--import',
+        'tsx',
+        '--test',
+        '--test-reporter=./harness/lib/strict-reporter.ts',
+        'tests/e2e/app.e2e.test.ts',
+      ],
       { env, timeoutMs: 20 * 60_000 },
     );
     const out = `${r.stdout}${r.stderr}`;
     for (const line of out.split('\n').filter((l) => /^ℹ (tests|pass|fail)/.test(l))) t.diagnostic(`e2e ${line.slice(2)}`);
-    if (r.code !== 0) assert.fail(`browser e2e failed against the Compose stack:\n${out.split('\n').slice(-60).join('\n')}\n${await stackLogs(40)}`);
+    if (r.code !== 0)
+      assert.fail(`browser e2e failed against the Compose stack:\n${out.split('\n').slice(-60).join('\n')}\n${await stackLogs(40)}`);
     t.diagnostic(`${Date.now() - t0} ms`);
   });
 

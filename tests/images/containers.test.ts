@@ -5,14 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import {
-  BACKEND_PORT,
-  BACKEND_WRITABLE_PATHS,
-  CONTAINER_UID,
-  FRONTEND_PORT,
-  FRONTEND_WRITABLE_PATHS,
-  HEALTH_PATH,
-} from '@todo/contract';
+import { BACKEND_PORT, BACKEND_WRITABLE_PATHS, CONTAINER_UID, FRONTEND_PORT, FRONTEND_WRITABLE_PATHS, HEALTH_PATH } from '@todo/contract';
 import {
   BACKEND_IMAGE,
   FRONTEND_IMAGE,
@@ -144,9 +137,20 @@ describe('containers: read-only, non-root, health, forwarding, stop', () => {
   test(`backend ${HEALTH_PATH} answers 200 healthy on its published 127.0.0.1 port with PostgreSQL`, async (t) => {
     const t0 = Date.now();
     await start(BE, [
-      '--network-alias', 'backend', ...tmpfs(BACKEND_WRITABLE_PATHS), '-p', `127.0.0.1::${BACKEND_PORT}`,
-      '-e', `DATABASE_URL=postgresql://todo:${pgPassword}@postgres:5432/todo`, '-e', `AUTH_SECRET=${authSecret}`,
-      '-e', 'ENVIRONMENT_NAME=imagetest', '-e', 'LOG_LEVEL=warn', BACKEND_IMAGE,
+      '--network-alias',
+      'backend',
+      ...tmpfs(BACKEND_WRITABLE_PATHS),
+      '-p',
+      `127.0.0.1::${BACKEND_PORT}`,
+      '-e',
+      `DATABASE_URL=postgresql://todo:${pgPassword}@postgres:5432/todo`,
+      '-e',
+      `AUTH_SECRET=${authSecret}`,
+      '-e',
+      'ENVIRONMENT_NAME=imagetest',
+      '-e',
+      'LOG_LEVEL=warn',
+      BACKEND_IMAGE,
     ]);
     bePort = await publishedPort(BE, BACKEND_PORT);
     await explained(waitHttp200(`http://127.0.0.1:${bePort}${HEALTH_PATH}`, 120_000), () => logs(BE, 30));
@@ -174,8 +178,14 @@ describe('containers: read-only, non-root, health, forwarding, stop', () => {
   test('frontend serves / with 200 on its published 127.0.0.1 port', async (t) => {
     const t0 = Date.now();
     await start(FE, [
-      ...tmpfs(FRONTEND_WRITABLE_PATHS), '-p', `127.0.0.1::${FRONTEND_PORT}`,
-      '-e', `API_BASE_URL=http://backend:${BACKEND_PORT}`, '-e', 'ENVIRONMENT_NAME=imagetest', FRONTEND_IMAGE,
+      ...tmpfs(FRONTEND_WRITABLE_PATHS),
+      '-p',
+      `127.0.0.1::${FRONTEND_PORT}`,
+      '-e',
+      `API_BASE_URL=http://backend:${BACKEND_PORT}`,
+      '-e',
+      'ENVIRONMENT_NAME=imagetest',
+      FRONTEND_IMAGE,
     ]);
     fePort = await publishedPort(FE, FRONTEND_PORT);
     await explained(waitHttp200(`http://127.0.0.1:${fePort}/`, 120_000), () => logs(FE, 30));
@@ -213,7 +223,10 @@ describe('containers: read-only, non-root, health, forwarding, stop', () => {
     t.diagnostic(`backend ${figures.beRss}, frontend ${figures.feRss}`);
   });
 
-  for (const [name, container] of [['frontend', FE], ['backend', BE]] as const) {
+  for (const [name, container] of [
+    ['frontend', FE],
+    ['backend', BE],
+  ] as const) {
     test(`${name}: docker stop takes under 5 s with a clean exit (SIGTERM handled, no SIGKILL)`, async (t) => {
       const { ms, code } = await stop(container);
       if (name === 'frontend') figures.feStopMs = ms;
@@ -229,7 +242,12 @@ describe('containers: read-only, non-root, health, forwarding, stop', () => {
     const size = async (ref: string) => (await imageInspect(ref)).Size;
     const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
     const base = await size(NODE_BASE_IMAGE);
-    const [be, fe, pg, proxy] = [await size(BACKEND_IMAGE), await size(FRONTEND_IMAGE), await size(POSTGRES_IMAGE), await size(PROXY_IMAGE)];
+    const [be, fe, pg, proxy] = [
+      await size(BACKEND_IMAGE),
+      await size(FRONTEND_IMAGE),
+      await size(POSTGRES_IMAGE),
+      await size(PROXY_IMAGE),
+    ];
     const ms = (v: number) => (v < 0 ? '?' : String(v));
     // The backend's own weight over the base: its production closure (prod-closure.mjs --measure
     // gives the same figure without Docker) plus its compiled code. Reported, not asserted.

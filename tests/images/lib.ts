@@ -63,7 +63,9 @@ export async function requireImages(): Promise<void> {
   await ensureDocker();
   for (const img of ALL_IMAGES) {
     if (!(await imageExists(img))) {
-      throw new Error(`${img} does not exist; nothing more can be tested: run tests/images/build.test.ts first (or scripts/images/build.sh)`);
+      throw new Error(
+        `${img} does not exist; nothing more can be tested: run tests/images/build.test.ts first (or scripts/images/build.sh)`,
+      );
     }
   }
 }
@@ -206,7 +208,10 @@ export function leakScan(paths: string[]): Leak[] {
   }
   for (const path of app) if (/\.(ts|tsx|mts|cts)$/.test(path) && !/\.d\.[cm]?ts$/.test(path)) leaks.push({ kind: 'source', path });
   for (const path of paths) {
-    if (/(^|\/)(\.git|\.data|\.npmrc|\.secretlintrc[^/]*|id_rsa[^/]*|[^/]+\.(pem|key))$|^run\/secrets/.test(path) && !/^(usr|etc)\//.test(path)) {
+    if (
+      /(^|\/)(\.git|\.data|\.npmrc|\.secretlintrc[^/]*|id_rsa[^/]*|[^/]+\.(pem|key))$|^run\/secrets/.test(path) &&
+      !/^(usr|etc)\//.test(path)
+    ) {
       leaks.push({ kind: 'secret', path });
     }
   }

@@ -16,7 +16,11 @@ after(() => {
 describe('lint, CIS checks, npm audit, SBOMs, secrets', () => {
   test('scripts/images/scan.sh: hadolint and trivy config clean, npm audit clean or NOT CHECKED, SBOMs in artifacts/images/', async (t) => {
     const r = await run('bash', ['scripts/images/scan.sh'], { timeoutMs: 60 * 60_000 });
-    assert.equal(r.code, 0, `scripts/images/scan.sh reported findings:\n${r.stdout.split('\n').slice(-60).join('\n')}\n${r.stderr.split('\n').slice(-60).join('\n')}`);
+    assert.equal(
+      r.code,
+      0,
+      `scripts/images/scan.sh reported findings:\n${r.stdout.split('\n').slice(-60).join('\n')}\n${r.stderr.split('\n').slice(-60).join('\n')}`,
+    );
     if (r.stderr.includes('npm audit: NOT CHECKED')) {
       // A check this machine cannot perform is neither a pass nor a failure: it is said plainly.
       const why = 'npm audit of the shipped dependencies: no vulnerability database is reachable from this machine';

@@ -32,7 +32,12 @@ describe('secrets reach the backend through secretKeyRef only (existingSecret)',
     const user = await signUp();
     assertSignedWith(user.cookie, secret.raw[SECRET_ENV.authSecret]!);
     // The database the URL names (reached from the host, as the pods reach it) has the user.
-    const found = await check('psql', [secret.raw[SECRET_ENV.databaseUrl]!, '-qtAX', '-c', `select count(*) from "user" where email = '${user.email}'`]);
+    const found = await check('psql', [
+      secret.raw[SECRET_ENV.databaseUrl]!,
+      '-qtAX',
+      '-c',
+      `select count(*) from "user" where email = '${user.email}'`,
+    ]);
     assert.equal(found.trim(), '1');
   });
 });

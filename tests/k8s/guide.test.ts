@@ -33,10 +33,11 @@ describe('docs/deployment.md (the guide the e2e run executes)', () => {
   test('the images loaded are the ones built, at the version the chart deploys', () => {
     const load = step('load');
     assert.equal(chart.appVersion, version, 'Chart.yaml appVersion is the package version');
-    for (const image of [IMAGE_BACKEND, IMAGE_FRONTEND]) assert.ok(load.includes(`${image}:${version}`), `load step loads ${image}:${version}`);
+    for (const image of [IMAGE_BACKEND, IMAGE_FRONTEND])
+      assert.ok(load.includes(`${image}:${version}`), `load step loads ${image}:${version}`);
   });
 
-  test('the Secret it creates is the one values-dev.yaml names, with the contract\'s keys', () => {
+  test("the Secret it creates is the one values-dev.yaml names, with the contract's keys", () => {
     const secret = step('secret');
     assert.ok(secret.includes(`create secret generic ${devValues.secrets.existingSecret} `));
     for (const key of SECRET_ENV_NAMES) assert.match(secret, new RegExp(`--from-literal=${key}=`), key);

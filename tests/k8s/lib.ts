@@ -240,7 +240,10 @@ export async function shownEnvironmentName(opts: { host?: string } = {}): Promis
   // <span data-testid="env-badge"><span class="visually-hidden">Environment: </span>NAME</span>
   const m = /data-testid="env-badge"[^>]*>(?:\s*<span[^>]*>[^<]*<\/span>)?([\s\S]*?)<\/span>/.exec(a.body);
   if (m?.[1] === undefined) throw new Error('no env-badge in the page');
-  return m[1].replace(/<!--[\s\S]*?-->/g, '').replace(/<[^>]+>/g, '').trim();
+  return m[1]
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<[^>]+>/g, '')
+    .trim();
 }
 
 // ---------------------------------------------------------------------------------------------

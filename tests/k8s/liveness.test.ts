@@ -5,7 +5,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HEALTH_PATH } from '@todo/contract';
-import { NS, http, isReady, kubectlJson, nodeInPod, pods, recordFigure, restarts, sleep, waitFor, waitForDeployment, BACKEND } from './lib.js';
+import {
+  NS,
+  http,
+  isReady,
+  kubectlJson,
+  nodeInPod,
+  pods,
+  recordFigure,
+  restarts,
+  sleep,
+  waitFor,
+  waitForDeployment,
+  BACKEND,
+} from './lib.js';
 
 // Run inside the victim's container: SIGUSR1 makes Node (PID 1) open its inspector on
 // 127.0.0.1:9229 (a signal PID 1 has a handler for, so it is delivered within the pod's PID
@@ -54,7 +67,7 @@ describe('a hung backend is restarted by its liveness probe', () => {
     const before = await pods(NS, 'backend');
     assert.equal(before.length, 2);
     assert.ok(before.every(isReady));
-    const [victim, survivor] = before as [typeof before[0], typeof before[0]];
+    const [victim, survivor] = before as [(typeof before)[0], (typeof before)[0]];
     const probe = prober();
     await sleep(2000);
 
@@ -88,18 +101,31 @@ describe('a hung backend is restarted by its liveness probe', () => {
       'an event says the liveness probe failed',
     );
     const after = await pods(NS, 'backend');
-    assert.equal(restarts(after.find((p) => p.metadata.name === survivor.metadata.name)!), restarts(survivor), 'the other replica was not restarted');
-    assert.equal(after.find((p) => p.metadata.name === victim.metadata.name)?.metadata.uid, victim.metadata.uid, 'the same pod, its container restarted');
+    assert.equal(
+      restarts(after.find((p) => p.metadata.name === survivor.metadata.name)!),
+      restarts(survivor),
+      'the other replica was not restarted',
+    );
+    assert.equal(
+      after.find((p) => p.metadata.name === victim.metadata.name)?.metadata.uid,
+      victim.metadata.uid,
+      'the same pod, its container restarted',
+    );
 
     // Served all along: every 5 s window from the freeze to Ready again saw successes.
     const windowMs = 5000;
     for (let t = frozenAt; t < frozenAt + readyAfterS * 1000 - windowMs; t += windowMs) {
       const inWindow = results.filter((r) => r.at >= t && r.at < t + windowMs);
-      assert.ok(inWindow.some((r) => r.ok), `no successful request between +${(t - frozenAt) / 1000}s and +${(t - frozenAt + windowMs) / 1000}s`);
+      assert.ok(
+        inWindow.some((r) => r.ok),
+        `no successful request between +${(t - frozenAt) / 1000}s and +${(t - frozenAt + windowMs) / 1000}s`,
+      );
     }
     const failed = results.filter((r) => r.at >= frozenAt && !r.ok).length;
     const total = results.filter((r) => r.at >= frozenAt).length;
-    console.log(`restart after ${restartedAfterS}s, Ready after ${readyAfterS}s; ${failed}/${total} probes failed (those routed to the hung pod before it left the endpoints)`);
+    console.log(
+      `restart after ${restartedAfterS}s, Ready after ${readyAfterS}s; ${failed}/${total} probes failed (those routed to the hung pod before it left the endpoints)`,
+    );
     recordFigure('liveness', { restartedAfterS, readyAfterS, requests: total, failedWhileHung: failed, restartCount: restarts(restarted) });
   });
 });

@@ -31,14 +31,7 @@ let cookie = '';
 
 /** Runs `action` under RATE req/s on a page, the health endpoint and an authenticated list. */
 async function underLoad(action: () => Promise<void>): Promise<LoadResult[]> {
-  const load = steadyLoad(
-    [
-      { path: '/sign-in' },
-      { path: HEALTH_PATH },
-      { path: '/api/v1/todos', cookie },
-    ],
-    RATE,
-  );
+  const load = steadyLoad([{ path: '/sign-in' }, { path: HEALTH_PATH }, { path: '/api/v1/todos', cookie }], RATE);
   await sleep(3000);
   let results: LoadResult[];
   try {
@@ -53,10 +46,26 @@ async function underLoad(action: () => Promise<void>): Promise<LoadResult[]> {
 function assertNoFailure(what: string, results: LoadResult[]) {
   const total = results.reduce((n, r) => n + r.requests, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
-  console.log(`${what}: ${total} requests, ${failed} failed`, JSON.stringify(results.map((r) => ({ url: r.url, requests: r.requests, failed: r.failed, codes: r.statusCodes, errors: r.errors, timeouts: r.timeouts }))));
+  console.log(
+    `${what}: ${total} requests, ${failed} failed`,
+    JSON.stringify(
+      results.map((r) => ({
+        url: r.url,
+        requests: r.requests,
+        failed: r.failed,
+        codes: r.statusCodes,
+        errors: r.errors,
+        timeouts: r.timeouts,
+      })),
+    ),
+  );
   assert.ok(total > RATE * 5, `too little traffic during ${what}: ${total} requests`);
   for (const r of results) {
-    assert.equal(r.failed, 0, `${what}: ${r.url} had ${r.failed} failed requests (${JSON.stringify(r.statusCodes)}, errors ${r.errors}, timeouts ${r.timeouts})`);
+    assert.equal(
+      r.failed,
+      0,
+      `${what}: ${r.url} had ${r.failed} failed requests (${JSON.stringify(r.statusCodes)}, errors ${r.errors}, timeouts ${r.timeouts})`,
+    );
   }
   return { requests: total, failed };
 }
@@ -78,13 +87,20 @@ describe('rollouts under steady traffic', () => {
       seconds = await helmUpgrade(['--set', 'environmentName=e2e-renamed']);
     });
     // --wait returns once the new pods are Ready; the old ones may still be draining.
-    await waitFor('the old pods to be gone', async () => {
-      const now = [...(await podNames('backend')), ...(await podNames('frontend'))];
-      return now.filter((p) => oldPods.includes(p)).length === 0;
-    }, 90_000);
+    await waitFor(
+      'the old pods to be gone',
+      async () => {
+        const now = [...(await podNames('backend')), ...(await podNames('frontend'))];
+        return now.filter((p) => oldPods.includes(p)).length === 0;
+      },
+      90_000,
+    );
     assert.equal(await shownEnvironmentName(), 'e2e-renamed');
     const cm = await kubectlJson<any>(['-n', NS, 'get', 'configmap', '-l', 'app.kubernetes.io/component=frontend']);
-    assert.ok(cm.items.some((c: any) => Object.values(c.data ?? {}).includes('e2e-renamed')), 'the frontend ConfigMap holds the new name');
+    assert.ok(
+      cm.items.some((c: any) => Object.values(c.data ?? {}).includes('e2e-renamed')),
+      'the frontend ConfigMap holds the new name',
+    );
     recordFigure('upgrade ENVIRONMENT_NAME', { seconds, ...assertNoFailure('the ENVIRONMENT_NAME upgrade', results) });
   });
 
@@ -105,10 +121,14 @@ describe('rollouts under steady traffic', () => {
       assert.ok(live.length > 0, `no live ${component} pod`);
       for (const p of live) assert.equal(p.spec.containers[0]?.image, `${image}:${UPGRADE_TAG}`, p.metadata.name);
     }
-    await waitFor('the old pods to finish draining', async () => {
-      const all = [...(await pods(NS, 'backend')), ...(await pods(NS, 'frontend'))];
-      return all.every((p) => p.spec.containers[0]?.image?.endsWith(`:${UPGRADE_TAG}`));
-    }, 90_000);
+    await waitFor(
+      'the old pods to finish draining',
+      async () => {
+        const all = [...(await pods(NS, 'backend')), ...(await pods(NS, 'frontend'))];
+        return all.every((p) => p.spec.containers[0]?.image?.endsWith(`:${UPGRADE_TAG}`));
+      },
+      90_000,
+    );
     console.log(`image upgrade rolled out in ${seconds}s`);
     recordFigure('upgrade image tag', { seconds, rate: RATE, ...assertNoFailure('the image upgrade', results) });
   });

@@ -5,20 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { HEALTH_PATH, HealthOk, IMAGE_BACKEND, LIVENESS_PATH, READINESS_PATH } from '@todo/contract';
-import {
-  BACKEND,
-  NS,
-  RELEASE,
-  ROUTE_HOST,
-  VERSION,
-  health,
-  helmUpgrade,
-  http,
-  kubectl,
-  kubectlJson,
-  todoJourney,
-  waitFor,
-} from './lib.js';
+import { BACKEND, NS, RELEASE, ROUTE_HOST, VERSION, health, helmUpgrade, http, kubectl, kubectlJson, todoJourney, waitFor } from './lib.js';
 
 async function servesTheApp(host?: string) {
   const root = await http('/', { host });
@@ -48,7 +35,7 @@ describe('through the Ingress', () => {
     }
   });
 
-  test('an unknown API path is the backend\'s JSON 404, not a page (no rewrite)', async () => {
+  test("an unknown API path is the backend's JSON 404, not a page (no rewrite)", async () => {
     const a = await http('/api/v1/no-such-thing');
     assert.equal(a.status, 404);
     assert.equal(JSON.parse(a.body).error.code, 'NOT_FOUND');
@@ -63,14 +50,30 @@ describe('/api/v1/health via the backend Service, from a pod', () => {
     const script = `const r = await fetch('http://${BACKEND}${HEALTH_PATH}'); console.log('RESULT ' + r.status + ' ' + await r.text());`;
     // Not `run --rm -i`: attaching races a container this short and can lose its output.
     await kubectl([
-      '-n', NS, 'run', name, `--image=${IMAGE_BACKEND}:${VERSION}`, '--image-pull-policy=IfNotPresent',
-      '--restart=Never', '--labels=e2e-client=true', '--command', '--', 'node', '--input-type=module', '-e', script,
+      '-n',
+      NS,
+      'run',
+      name,
+      `--image=${IMAGE_BACKEND}:${VERSION}`,
+      '--image-pull-policy=IfNotPresent',
+      '--restart=Never',
+      '--labels=e2e-client=true',
+      '--command',
+      '--',
+      'node',
+      '--input-type=module',
+      '-e',
+      script,
     ]);
     try {
-      const phase = await waitFor('the client pod to finish', async () => {
-        const p = await kubectlJson<any>(['-n', NS, 'get', 'pod', name]);
-        return ['Succeeded', 'Failed'].includes(p.status.phase) && p.status.phase;
-      }, 120_000);
+      const phase = await waitFor(
+        'the client pod to finish',
+        async () => {
+          const p = await kubectlJson<any>(['-n', NS, 'get', 'pod', name]);
+          return ['Succeeded', 'Failed'].includes(p.status.phase) && p.status.phase;
+        },
+        120_000,
+      );
       const logs = await kubectl(['-n', NS, 'logs', name]);
       assert.equal(phase, 'Succeeded', logs);
       const line = logs.split('\n').find((l) => l.startsWith('RESULT '));

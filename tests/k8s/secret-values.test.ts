@@ -9,14 +9,32 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { SECRET_ENV } from '@todo/contract';
 import { assertNoSecret, assertSecretKeyRefs, assertSignedWith, readableOutputs, secretValues } from './secrets.js';
-import { BACKEND, FRONTEND, NS, RELEASE, SECRET_NAME, createTodo, helm, helmUpgrade, kubectl, kubectlJson, listTodos, signIn, signUp, waitFor, waitForDeployment } from './lib.js';
+import {
+  BACKEND,
+  FRONTEND,
+  NS,
+  RELEASE,
+  SECRET_NAME,
+  createTodo,
+  helm,
+  helmUpgrade,
+  kubectl,
+  kubectlJson,
+  listTodos,
+  signIn,
+  signUp,
+  waitFor,
+  waitForDeployment,
+} from './lib.js';
 
 describe('secrets given as chart values (the chart creates the Secret)', () => {
-  test('values only in the chart\'s Secret; pods rolled and the app works with the same secrets', { timeout: 400_000 }, async () => {
+  test("values only in the chart's Secret; pods rolled and the app works with the same secrets", { timeout: 400_000 }, async () => {
     const { raw, needles } = await secretValues(NS, SECRET_NAME);
     const user = await signUp();
     const todo = await createTodo(user.cookie, 'kept across the secret switch');
-    const oldPods = (await kubectlJson<any>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=backend'])).items.map((p: any) => p.metadata.name);
+    const oldPods = (await kubectlJson<any>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=backend'])).items.map(
+      (p: any) => p.metadata.name,
+    );
 
     // A values file readable by root only, outside the work tree, removed right after: the
     // values never appear on a command line.
@@ -47,10 +65,16 @@ describe('secrets given as chart values (the chart creates the Secret)', () => {
     const s = await kubectlJson<any>(['-n', NS, 'get', 'secret', SECRET_NAME]);
     assert.equal(s.metadata.labels?.['app.kubernetes.io/managed-by'], 'Helm', 'the Secret now belongs to the release');
     // The backend pods rolled (checksum of the Secret); the old ones may still be draining.
-    await waitFor('the old backend pods to be replaced and gone', async () => {
-      const now = (await kubectlJson<any>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=backend'])).items.map((p: any) => p.metadata.name);
-      return now.filter((p: string) => oldPods.includes(p)).length === 0;
-    }, 90_000);
+    await waitFor(
+      'the old backend pods to be replaced and gone',
+      async () => {
+        const now = (await kubectlJson<any>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=backend'])).items.map(
+          (p: any) => p.metadata.name,
+        );
+        return now.filter((p: string) => oldPods.includes(p)).length === 0;
+      },
+      90_000,
+    );
     await assertSecretKeyRefs(NS, SECRET_NAME);
 
     // In the release manifest, the values are inside the Secret object and nowhere else.

@@ -28,7 +28,10 @@ export function assertNoSecret(where: string, text: string, needles: string[]) {
 /** Everything of the namespace a user or a log collector can read besides the Secret itself. */
 export async function readableOutputs(ns: string, release?: string): Promise<[string, string][]> {
   const out: [string, string][] = [];
-  out.push(['kubectl get pods,deployments,replicasets,configmaps -o yaml', await kubectl(['-n', ns, 'get', 'pods,deployments,replicasets,configmaps', '-o', 'yaml'])]);
+  out.push([
+    'kubectl get pods,deployments,replicasets,configmaps -o yaml',
+    await kubectl(['-n', ns, 'get', 'pods,deployments,replicasets,configmaps', '-o', 'yaml']),
+  ]);
   out.push(['kubectl describe pods', await kubectl(['-n', ns, 'describe', 'pods'])]);
   out.push(['kubectl describe deployments', await kubectl(['-n', ns, 'describe', 'deployments'])]);
   out.push(['kubectl get events', await kubectl(['-n', ns, 'get', 'events', '-o', 'yaml'])]);
@@ -71,5 +74,9 @@ export function assertSignedWith(cookie: string, secret: string) {
   const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
   const dot = value.lastIndexOf('.');
   const [token, signature] = [value.slice(0, dot), value.slice(dot + 1)];
-  assert.equal(signature, createHmac('sha256', secret).update(token).digest('base64'), 'the session cookie is not signed with the AUTH_SECRET of the Secret');
+  assert.equal(
+    signature,
+    createHmac('sha256', secret).update(token).digest('base64'),
+    'the session cookie is not signed with the AUTH_SECRET of the Secret',
+  );
 }

@@ -18,11 +18,16 @@ describe('helm uninstall', () => {
     // shutdown) within terminationGracePeriodSeconds and must be gone after that.
     // No catch: a kubectl that keeps failing fails the test (waitFor rethrows its last error),
     // where it once left the list empty and passed.
-    await waitFor('every object of the release to be gone', async () => {
-      const left = await kubectl(['-n', NS, 'get', kinds, '-l', selector, '-o', 'name', '--ignore-not-found']);
-      if (left.trim() !== '') throw new Error(`namespaced objects of the release remain:\n${left}`);
-      return true;
-    }, 90_000, 2000);
+    await waitFor(
+      'every object of the release to be gone',
+      async () => {
+        const left = await kubectl(['-n', NS, 'get', kinds, '-l', selector, '-o', 'name', '--ignore-not-found']);
+        if (left.trim() !== '') throw new Error(`namespaced objects of the release remain:\n${left}`);
+        return true;
+      },
+      90_000,
+      2000,
+    );
     const clusterLeft = await kubectl(['get', (await listable(false)).join(','), '-l', selector, '-o', 'name', '--ignore-not-found']);
     assert.equal(clusterLeft.trim(), '', `cluster-wide objects of the release remain:\n${clusterLeft}`);
     const podsLeft = await kubectl(['-n', NS, 'get', 'pods', '-o', 'name']);

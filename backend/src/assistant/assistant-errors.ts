@@ -34,11 +34,19 @@ export function upstreamError(
   }
   if (err instanceof APIConnectionError) {
     log.error({ err: err.message, cause: (err.cause as Error | undefined)?.message }, 'cannot reach the AI service');
-    return new AssistantError(502, ASSISTANT_ERROR.upstream, 'the AI service cannot be reached; your message is saved, try again later', details);
+    return new AssistantError(
+      502,
+      ASSISTANT_ERROR.upstream,
+      'the AI service cannot be reached; your message is saved, try again later',
+      details,
+    );
   }
   if (err instanceof APIError) {
     const status = err.status;
-    log.error({ upstreamStatus: status, upstreamCode: err.code, upstreamType: err.type, upstreamMessage: err.message }, 'the AI service refused the request');
+    log.error(
+      { upstreamStatus: status, upstreamCode: err.code, upstreamType: err.type, upstreamMessage: err.message },
+      'the AI service refused the request',
+    );
     const why =
       status === 401 || status === 403
         ? 'it refused the configured credentials (check OPENAI_API_KEY)'
@@ -48,9 +56,9 @@ export function upstreamError(
             ? `it does not know the model "${config.model}" (check OPENAI_MODEL)`
             : err.code === 'context_length_exceeded'
               ? 'the conversation is too long for the model (start a new chat)'
-            : status !== undefined && status >= 500
-              ? 'it had an internal error'
-              : 'it rejected the request';
+              : status !== undefined && status >= 500
+                ? 'it had an internal error'
+                : 'it rejected the request';
     return new AssistantError(
       502,
       ASSISTANT_ERROR.upstream,
@@ -60,8 +68,18 @@ export function upstreamError(
   }
   if (err instanceof MalformedReplyError) {
     log.error({ problem: err.problem }, 'the AI service sent a malformed reply');
-    return new AssistantError(502, ASSISTANT_ERROR.upstream, `the AI service sent a malformed reply (${err.problem}); nothing of it was used, your message is saved`, details);
+    return new AssistantError(
+      502,
+      ASSISTANT_ERROR.upstream,
+      `the AI service sent a malformed reply (${err.problem}); nothing of it was used, your message is saved`,
+      details,
+    );
   }
   log.error({ err }, 'the AI service returned something unusable');
-  return new AssistantError(502, ASSISTANT_ERROR.upstream, 'the AI service returned an answer that cannot be used; your message is saved', details);
+  return new AssistantError(
+    502,
+    ASSISTANT_ERROR.upstream,
+    'the AI service returned an answer that cannot be used; your message is saved',
+    details,
+  );
 }

@@ -27,7 +27,11 @@ export const MAX_TOOL_ROUNDS = 5;
 
 /** What the assistant reports for /metrics; the plugin binds it to Prometheus. */
 export type AssistantMetrics = {
-  modelRequest(outcome: 'ok' | 'timeout' | 'error', seconds: number, usage?: { prompt_tokens?: number; completion_tokens?: number } | null): void;
+  modelRequest(
+    outcome: 'ok' | 'timeout' | 'error',
+    seconds: number,
+    usage?: { prompt_tokens?: number; completion_tokens?: number } | null,
+  ): void;
   toolCall(tool: string, ok: boolean): void;
 };
 
@@ -163,7 +167,13 @@ export function createAssistant(deps: AssistantDeps) {
         try {
           const remaining = deadline - Date.now();
           if (remaining <= 0) throw new APIConnectionTimeoutError();
-          reply = await modelTurn(client, config.model, { messages, lastRound }, remaining, events && ((text) => events({ type: 'delta', text })));
+          reply = await modelTurn(
+            client,
+            config.model,
+            { messages, lastRound },
+            remaining,
+            events && ((text) => events({ type: 'delta', text })),
+          );
         } catch (err) {
           const mapped = upstreamError(err, done(), { log, config });
           metrics?.modelRequest(mapped.statusCode === 504 ? 'timeout' : 'error', (performance.now() - started) / 1000);

@@ -156,7 +156,8 @@ export async function runTool(name: string, rawArguments: string, ctx: ToolConte
     const state = sqlState(err);
     // Data exceptions and check violations: a value the schemas let through but PostgreSQL
     // refuses (a date out of its range). The same answer the REST API gives: the caller's fault.
-    if (state && (state.startsWith('22') || state === '23514')) return fail('INVALID_VALUE', 'a value in the arguments is out of the accepted range');
+    if (state && (state.startsWith('22') || state === '23514'))
+      return fail('INVALID_VALUE', 'a value in the arguments is out of the accepted range');
     throw err;
   }
 }
@@ -201,17 +202,17 @@ function fn(name: AssistantToolName, description: string, parameters: Record<str
 }
 
 export const TOOL_DEFINITIONS: ChatCompletionFunctionTool[] = [
-  fn('add_task', 'Add a task to the user\'s todo list.', parametersOf(TodoCreate, {}, FIELD_HELP)),
+  fn('add_task', "Add a task to the user's todo list.", parametersOf(TodoCreate, {}, FIELD_HELP)),
   fn(
     'list_tasks',
-    'List the user\'s tasks, optionally only pending or completed ones, or those whose title or description contains a text. Use it to find the task_id of a task the user names.',
+    "List the user's tasks, optionally only pending or completed ones, or those whose title or description contains a text. Use it to find the task_id of a task the user names.",
     parametersOf(ListTasksArgs, {}, { status: 'all (default), pending or completed', search: 'text the title or description contains' }),
   ),
-  fn('complete_task', 'Mark one of the user\'s tasks as completed.', parametersOf(TaskRef.omit({ task_id: true }), { task_id: TASK_ID })),
-  fn('delete_task', 'Delete one of the user\'s tasks for good.', parametersOf(TaskRef.omit({ task_id: true }), { task_id: TASK_ID })),
+  fn('complete_task', "Mark one of the user's tasks as completed.", parametersOf(TaskRef.omit({ task_id: true }), { task_id: TASK_ID })),
+  fn('delete_task', "Delete one of the user's tasks for good.", parametersOf(TaskRef.omit({ task_id: true }), { task_id: TASK_ID })),
   fn(
     'update_task',
-    'Change fields of one of the user\'s tasks (title, description, priority, tags, due date, completed). Send only the fields to change.',
+    "Change fields of one of the user's tasks (title, description, priority, tags, due date, completed). Send only the fields to change.",
     parametersOf(TodoUpdate, { task_id: TASK_ID }, FIELD_HELP),
   ),
 ];

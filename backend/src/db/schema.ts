@@ -84,8 +84,13 @@ export const todos = pgTable(
     title: text('title').notNull(),
     description: text('description').notNull().default(''),
     completed: boolean('completed').notNull().default(false),
-    priority: text('priority', { enum: ['low', 'medium', 'high'] }).notNull().default('medium'),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    priority: text('priority', { enum: ['low', 'medium', 'high'] })
+      .notNull()
+      .default('medium'),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     dueDate: date('due_date', { mode: 'string' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

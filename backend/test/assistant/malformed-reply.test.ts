@@ -20,11 +20,22 @@ function completion(message: Record<string, unknown>): string {
 
 /** The same, as a stream of chunks whose deltas are taken as given. */
 function stream(deltas: Record<string, unknown>[]): Reply {
-  const chunks = deltas.map((delta) => ({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: null }] }));
+  const chunks = deltas.map((delta) => ({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: null }],
+  }));
   return { raw: `${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`, contentType: 'text/event-stream' };
 }
 
-const call = (fn: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ id: 'call_1', type: 'function', function: fn, ...extra });
+const call = (fn: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  id: 'call_1',
+  type: 'function',
+  function: fn,
+  ...extra,
+});
 const addMilk = call({ name: 'add_task', arguments: '{"title":"milk"}' }, { id: 'call_ok' });
 const deepArgs = `{"title":${'['.repeat(5000)}${']'.repeat(5000)}}`;
 
@@ -38,27 +49,33 @@ const malformed: [string, Reply, Reply][] = [
   [
     'a tool name that is null (next to a valid call)',
     { raw: completion({ content: null, tool_calls: [addMilk, call({ name: null, arguments: '{}' })] }) },
-    stream([{ tool_calls: [{ index: 0, ...addMilk }, { index: 1, id: 'call_2', type: 'function', function: { name: null, arguments: '{}' } }] }]),
+    stream([
+      {
+        tool_calls: [
+          { index: 0, ...addMilk },
+          { index: 1, id: 'call_2', type: 'function', function: { name: null, arguments: '{}' } },
+        ],
+      },
+    ]),
   ],
   [
     'a tool name that is a number',
     { raw: completion({ content: null, tool_calls: [call({ name: 42, arguments: '{}' })] }) },
     stream([{ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 42, arguments: '{}' } }] }]),
   ],
-  [
-    'content that is an object',
-    { raw: completion({ content: { text: 'hi' } }) },
-    stream([{ content: { text: 'hi' } }]),
-  ],
-  [
-    'content that is a number',
-    { raw: completion({ content: 42 }) },
-    stream([{ content: 'fine so far' }, { content: 42 }]),
-  ],
+  ['content that is an object', { raw: completion({ content: { text: 'hi' } }) }, stream([{ content: { text: 'hi' } }])],
+  ['content that is a number', { raw: completion({ content: 42 }) }, stream([{ content: 'fine so far' }, { content: 42 }])],
   [
     'a tool call without an id',
     { raw: completion({ content: null, tool_calls: [addMilk, { type: 'function', function: { name: 'list_tasks', arguments: '{}' } }] }) },
-    stream([{ tool_calls: [{ index: 0, ...addMilk }, { index: 1, type: 'function', function: { name: 'list_tasks', arguments: '{}' } }] }]),
+    stream([
+      {
+        tool_calls: [
+          { index: 0, ...addMilk },
+          { index: 1, type: 'function', function: { name: 'list_tasks', arguments: '{}' } },
+        ],
+      },
+    ]),
   ],
 ];
 
@@ -67,7 +84,13 @@ forEachBackend('the assistant refuses malformed replies of the AI service', (bac
   const env: Record<string, string> = {};
   before(async () => {
     fake = await startFakeOpenAI();
-    Object.assign(env, { OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'gpt-test-mini', OPENAI_TIMEOUT_MS: '5000', OPENAI_MAX_RETRIES: '0' });
+    Object.assign(env, {
+      OPENAI_API_KEY: fake.apiKey,
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_MODEL: 'gpt-test-mini',
+      OPENAI_TIMEOUT_MS: '5000',
+      OPENAI_MAX_RETRIES: '0',
+    });
   });
   afterEach(() => {
     const left = fake.pending();
@@ -81,7 +104,11 @@ forEachBackend('the assistant refuses malformed replies of the AI service', (bac
 
   async function assertNothingStored(c: ReturnType<typeof client>, conversationId: string, message: string) {
     const stored = (await c.get(`/api/v1/conversations/${conversationId}/messages`)).json<ChatMessageList>();
-    assert.deepEqual(stored.items.map((m) => [m.role, m.content]), [['user', message]], 'only the user message is stored');
+    assert.deepEqual(
+      stored.items.map((m) => [m.role, m.content]),
+      [['user', message]],
+      'only the user message is stored',
+    );
     assert.equal((await c.get('/api/v1/todos')).json<TodoList>().total, 0, 'no tool ran');
   }
 
@@ -110,7 +137,8 @@ forEachBackend('the assistant refuses malformed replies of the AI service', (bac
       const { error } = events.at(-1)!.data;
       assert.equal(error.code, ASSISTANT_ERROR.upstream);
       assert.match(error.message, /AI service/);
-      for (const e of events.filter((x) => x.event === 'delta')) assert.equal(typeof e.data.text, 'string', 'only text reaches the browser');
+      for (const e of events.filter((x) => x.event === 'delta'))
+        assert.equal(typeof e.data.text, 'string', 'only text reaches the browser');
       assert.ok(!events.some((e) => e.event === 'tool_call'), 'no tool ran');
       await assertNothingStored(c, events[0]!.data.conversationId, what);
     });

@@ -69,21 +69,43 @@ function errorBody(message: string, type = 'invalid_request_error', code: string
 function validate(body: unknown): { status: number; body: unknown } | null {
   const b = body as Partial<WireRequest> | null;
   if (!b || typeof b !== 'object') return { status: 400, body: errorBody('We could not parse the JSON body of your request.') };
-  if (typeof b.model !== 'string' || !b.model) return { status: 400, body: errorBody("you must provide a model parameter", 'invalid_request_error', null, 'model') };
+  if (typeof b.model !== 'string' || !b.model)
+    return { status: 400, body: errorBody('you must provide a model parameter', 'invalid_request_error', null, 'model') };
   if (!Array.isArray(b.messages) || b.messages.length === 0) {
-    return { status: 400, body: errorBody("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'invalid_request_error', 'empty_array', 'messages') };
+    return {
+      status: 400,
+      body: errorBody(
+        "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+        'invalid_request_error',
+        'empty_array',
+        'messages',
+      ),
+    };
   }
   let open: Set<string> | null = null;
   for (let i = 0; i < b.messages.length; i++) {
     const m = b.messages[i]!;
     if (!['system', 'developer', 'user', 'assistant', 'tool'].includes(m.role)) {
-      return { status: 400, body: errorBody(`Invalid value: '${m.role}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'function', and 'developer'.`, 'invalid_request_error', 'invalid_value', `messages[${i}].role`) };
+      return {
+        status: 400,
+        body: errorBody(
+          `Invalid value: '${m.role}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'function', and 'developer'.`,
+          'invalid_request_error',
+          'invalid_value',
+          `messages[${i}].role`,
+        ),
+      };
     }
     if (m.role === 'tool') {
       if (!open || !m.tool_call_id || !open.has(m.tool_call_id)) {
         return {
           status: 400,
-          body: errorBody(`Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.`, 'invalid_request_error', null, `messages.[${i}].role`),
+          body: errorBody(
+            `Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.`,
+            'invalid_request_error',
+            null,
+            `messages.[${i}].role`,
+          ),
         };
       }
       open.delete(m.tool_call_id);
@@ -104,12 +126,23 @@ function validate(body: unknown): { status: number; body: unknown } | null {
     if (m.role === 'assistant' && m.tool_calls?.length) {
       for (const c of m.tool_calls) {
         if (c.type !== 'function' || typeof c.function?.name !== 'string' || typeof c.function.arguments !== 'string') {
-          return { status: 400, body: errorBody(`Invalid tool call in messages[${i}]`, 'invalid_request_error', null, `messages[${i}].tool_calls`) };
+          return {
+            status: 400,
+            body: errorBody(`Invalid tool call in messages[${i}]`, 'invalid_request_error', null, `messages[${i}].tool_calls`),
+          };
         }
       }
       open = new Set(m.tool_calls.map((c) => c.id));
     } else if (m.content === undefined || m.content === null) {
-      return { status: 400, body: errorBody(`Invalid value for 'content': expected a string, got null.`, 'invalid_request_error', null, `messages.[${i}].content`) };
+      return {
+        status: 400,
+        body: errorBody(
+          `Invalid value for 'content': expected a string, got null.`,
+          'invalid_request_error',
+          null,
+          `messages.[${i}].content`,
+        ),
+      };
     }
   }
   if (open && open.size > 0) {
@@ -154,8 +187,18 @@ function completion(model: string, reply: Exclude<Reply, { status: number; error
 
 /** The same completion as chunks of a stream, split the way the real API splits them. */
 function streamChunks(full: ReturnType<typeof completion>, includeUsage: boolean): unknown[] {
-  const base = { id: full.id, object: 'chat.completion.chunk', created: full.created, model: full.model, system_fingerprint: full.system_fingerprint, service_tier: 'default' };
-  const message = full.choices[0]!.message as { content: string | null; tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[] };
+  const base = {
+    id: full.id,
+    object: 'chat.completion.chunk',
+    created: full.created,
+    model: full.model,
+    system_fingerprint: full.system_fingerprint,
+    service_tier: 'default',
+  };
+  const message = full.choices[0]!.message as {
+    content: string | null;
+    tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[];
+  };
   const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
     ...base,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
@@ -201,10 +244,25 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
       }
       const auth = req.headers.authorization;
       if (!auth?.startsWith('Bearer ')) {
-        return send(res, 401, errorBody("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", 'invalid_request_error'));
+        return send(
+          res,
+          401,
+          errorBody(
+            "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            'invalid_request_error',
+          ),
+        );
       }
       if (auth.slice(7) !== apiKey) {
-        return send(res, 401, errorBody('Incorrect API key provided: sk-***. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', 'invalid_api_key'));
+        return send(
+          res,
+          401,
+          errorBody(
+            'Incorrect API key provided: sk-***. You can find your API key at https://platform.openai.com/account/api-keys.',
+            'invalid_request_error',
+            'invalid_api_key',
+          ),
+        );
       }
       let body: unknown;
       try {
@@ -232,7 +290,12 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
       }
       if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
       if ('raw' in reply) return send(res, reply.status ?? 200, reply.raw, reply.contentType ?? 'application/json');
-      if ('error' in reply) return send(res, reply.status, errorBody(reply.error.message, reply.error.type ?? 'server_error', reply.error.code ?? null, reply.error.param ?? null));
+      if ('error' in reply)
+        return send(
+          res,
+          reply.status,
+          errorBody(reply.error.message, reply.error.type ?? 'server_error', reply.error.code ?? null, reply.error.param ?? null),
+        );
       const full = completion((body as WireRequest).model, reply);
       const wire = body as WireRequest;
       if (!wire.stream) return send(res, 200, full);
@@ -278,7 +341,10 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
 const text = (c: WireMessage['content']) => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => p.text ?? '').join('') : '');
 
 export function systemText(req: RecordedRequest): string {
-  return req.body.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => text(m.content)).join('\n');
+  return req.body.messages
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => text(m.content))
+    .join('\n');
 }
 
 export function lastUserText(req: RecordedRequest): string {

@@ -47,7 +47,10 @@ forEachBackend('the OpenAPI document matches behaviour', (backend) => {
   it('documents that tags and titles must not be blank and no text may hold NUL', () => {
     const create = doc.paths['/api/v1/todos']!.post.requestBody.content['application/json'].schema;
     const matches = (s: { pattern?: string }, v: string) => new RegExp(s.pattern ?? '', 'u').test(v);
-    for (const [name, s] of [['title', create.properties.title], ['tag', create.properties.tags.items]] as const) {
+    for (const [name, s] of [
+      ['title', create.properties.title],
+      ['tag', create.properties.tags.items],
+    ] as const) {
       assert.ok(s.pattern, `${name} has a pattern`);
       assert.ok(matches(s, 'ok x'), `${name}: ordinary text`);
       assert.ok(!matches(s, '   '), `${name}: blank is refused`);

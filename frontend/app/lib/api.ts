@@ -106,14 +106,12 @@ export function listTodos(query: TodoListQuery): Promise<ApiResult<TodoList>> {
   return apiFetch<TodoList>(`${API_V1_PREFIX}/todos?${params}`);
 }
 
-export const createTodo = (input: TodoCreate) =>
-  apiFetch<Todo>(`${API_V1_PREFIX}/todos`, { method: 'POST', body: json(input) });
+export const createTodo = (input: TodoCreate) => apiFetch<Todo>(`${API_V1_PREFIX}/todos`, { method: 'POST', body: json(input) });
 
 export const updateTodo = (id: string, patch: TodoUpdate) =>
   apiFetch<Todo>(`${API_V1_PREFIX}/todos/${encodeURIComponent(id)}`, { method: 'PATCH', body: json(patch) });
 
-export const deleteTodo = (id: string) =>
-  apiFetch<void>(`${API_V1_PREFIX}/todos/${encodeURIComponent(id)}`, { method: 'DELETE' });
+export const deleteTodo = (id: string) => apiFetch<void>(`${API_V1_PREFIX}/todos/${encodeURIComponent(id)}`, { method: 'DELETE' });
 
 export const signUp = (input: { name: string; email: string; password: string }) =>
   apiFetch<{ user: SessionUser }>(`${AUTH_PREFIX}/sign-up/email`, { method: 'POST', body: json(input) });

@@ -10,5 +10,4 @@ export type FieldErrors = Partial<Record<string, string>>;
 
 /** The outcome of one call to the API, as the UI needs it: data, or a message to show. */
 export type ApiResult<T> =
-  | { ok: true; status: number; data: T }
-  | { ok: false; status: number; code: string; message: string; fieldErrors: FieldErrors };
+  { ok: true; status: number; data: T } | { ok: false; status: number; code: string; message: string; fieldErrors: FieldErrors };

@@ -151,9 +151,7 @@ export function proxyContract(send: () => Send, { trustsClient }: { trustsClient
   });
 
   test(
-    trustsClient
-      ? 'keeps X-Forwarded-* set by a proxy in front'
-      : "replaces the client's own X-Forwarded-* with what the connection shows",
+    trustsClient ? 'keeps X-Forwarded-* set by a proxy in front' : "replaces the client's own X-Forwarded-* with what the connection shows",
     async () => {
       const r = await send()('/api/echo', {
         headers: {

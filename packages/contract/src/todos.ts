@@ -78,7 +78,13 @@ export const Todo = z.object({
 });
 
 export const TodoListQuery = z.strictObject({
-  q: z.string().trim().max(TITLE_MAX, `q must be at most ${TITLE_MAX} characters`).refine(...noNul('q')).meta(NO_NUL).optional(),
+  q: z
+    .string()
+    .trim()
+    .max(TITLE_MAX, `q must be at most ${TITLE_MAX} characters`)
+    .refine(...noNul('q'))
+    .meta(NO_NUL)
+    .optional(),
   status: z.enum(STATUSES).default('all'),
   priority: Priority.optional(),
   tag: Tag.optional(),

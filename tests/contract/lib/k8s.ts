@@ -112,7 +112,14 @@ export function component(objs: K8sObject[], kind: string, name: 'backend' | 'fr
 
 export function byName(objs: K8sObject[], kind: string, name: string): K8sObject {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`no ${kind} named ${name} (have: ${ofKind(objs, kind).map((x) => x.metadata.name).join(', ') || 'none'})`);
+  if (!o)
+    throw new Error(
+      `no ${kind} named ${name} (have: ${
+        ofKind(objs, kind)
+          .map((x) => x.metadata.name)
+          .join(', ') || 'none'
+      })`,
+    );
   return o;
 }
 
@@ -128,10 +135,13 @@ export function kubeconform(yamlText: string): { ok: boolean; output: string } {
     [
       '-strict',
       '-summary',
-      '-output', 'text',
+      '-output',
+      'text',
       // Offline only: a kind without a generated schema is an error, never a download.
-      '-schema-location', `${t.K8S_SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
-      '-schema-location', `${t.GATEWAY_SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+      '-schema-location',
+      `${t.K8S_SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+      '-schema-location',
+      `${t.GATEWAY_SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
       '-',
     ],
     { input: yamlText, encoding: 'utf8' },

@@ -40,7 +40,10 @@ export function conversationTitle(message: string): string {
 export function createConversationsRepository(db: Db) {
   return {
     async create(userId: string, title: string, tx: Executor = db): Promise<Conversation> {
-      const [row] = await tx.insert(conversations).values({ userId, title: conversationTitle(title) }).returning();
+      const [row] = await tx
+        .insert(conversations)
+        .values({ userId, title: conversationTitle(title) })
+        .returning();
       return toConversation(row!);
     },
 
@@ -66,11 +69,7 @@ export function createConversationsRepository(db: Db) {
     /** The messages of one of the user's conversations in order; null when it is not theirs. */
     async messages(userId: string, conversationId: string, tx: Executor = db): Promise<ChatMessageRow[] | null> {
       if (!(await this.get(userId, conversationId, tx))) return null;
-      return tx
-        .select()
-        .from(chatMessages)
-        .where(eq(chatMessages.conversationId, conversationId))
-        .orderBy(asc(chatMessages.seq));
+      return tx.select().from(chatMessages).where(eq(chatMessages.conversationId, conversationId)).orderBy(asc(chatMessages.seq));
     },
 
     /** How many messages the user sent to the assistant since `since`, over all their conversations. */
@@ -108,7 +107,10 @@ export function createConversationsRepository(db: Db) {
           })),
         )
         .returning();
-      await tx.update(conversations).set({ updatedAt: sql`now()` }).where(eq(conversations.id, conversationId));
+      await tx
+        .update(conversations)
+        .set({ updatedAt: sql`now()` })
+        .where(eq(conversations.id, conversationId));
       return rows.sort((a, b) => a.seq - b.seq);
     },
   };

@@ -20,7 +20,6 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-
 /** SQLSTATE of a database error, whether drizzle wrapped it or not (pg and PGlite both set `code`). */
 function databaseErrorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
@@ -39,7 +38,10 @@ function isDatabaseUnavailable(err: unknown, sqlState: string | undefined): bool
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && NETWORK_ERRORS.has(code)) return true;
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(message)) {
+    if (
+      typeof message === 'string' &&
+      /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(message)
+    ) {
       return true;
     }
   }
@@ -74,7 +76,10 @@ function handleError(this: FastifyInstance, err: FastifyError, request: FastifyR
   }
   if (isDatabaseUnavailable(err, sqlState)) {
     request.log.warn({ err: (err as Error).message }, 'database unavailable');
-    return reply.code(503).header('retry-after', '5').send(errorBody('SERVICE_UNAVAILABLE', 'the database is unavailable; try again shortly'));
+    return reply
+      .code(503)
+      .header('retry-after', '5')
+      .send(errorBody('SERVICE_UNAVAILABLE', 'the database is unavailable; try again shortly'));
   }
   if (err instanceof HttpError) {
     return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));

@@ -26,10 +26,7 @@ export default fp(
       // The route pattern, never the raw URL: ids in paths would explode the label set.
       const route = request.routeOptions.url ?? 'unmatched';
       if (route === METRICS_PATH) return;
-      duration.observe(
-        { method: request.method, route, status_code: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
+      duration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
     });
     app.get(METRICS_PATH, { schema: { hide: true }, logLevel: 'warn' }, async (_req, reply) => {
       reply.type(registry.contentType);

@@ -75,7 +75,8 @@ export default fp(
         },
       },
       transform: jsonSchemaTransform,
-      transformObject: (documentObject) => completeDocument('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
+      transformObject: (documentObject) =>
+        completeDocument('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
     });
     await app.register(swaggerUi, {
       routePrefix: DOCS_PATH,

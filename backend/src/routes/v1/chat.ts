@@ -102,13 +102,15 @@ export default async function chatRoutes(app: FastifyInstance) {
         })
         .finally(() => out.end());
       await Promise.race([started, turn]);
-      return reply
-        .type('text/event-stream; charset=utf-8')
-        .header('cache-control', 'no-cache, no-transform')
-        // nginx-style proxies buffer responses unless told otherwise.
-        .header('x-accel-buffering', 'no')
-        // A stream is piped as it is; the string schema above only documents the 200 in OpenAPI.
-        .send(out as unknown as string);
+      return (
+        reply
+          .type('text/event-stream; charset=utf-8')
+          .header('cache-control', 'no-cache, no-transform')
+          // nginx-style proxies buffer responses unless told otherwise.
+          .header('x-accel-buffering', 'no')
+          // A stream is piped as it is; the string schema above only documents the 200 in OpenAPI.
+          .send(out as unknown as string)
+      );
     },
   });
 

@@ -33,7 +33,10 @@ export default async function todoRoutes(app: FastifyInstance) {
     },
     handler: async (req, reply) => {
       const todo = await repo.create(req.user!.id, req.body);
-      return reply.code(201).header('location', `${req.url.split('?')[0]}/${todo.id}`).send(todo);
+      return reply
+        .code(201)
+        .header('location', `${req.url.split('?')[0]}/${todo.id}`)
+        .send(todo);
     },
   });
 

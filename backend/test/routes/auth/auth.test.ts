@@ -23,8 +23,19 @@ forEachBackend('/api/auth (Better Auth)', (backend) => {
   }
 
   const doors: [string, Record<string, string>][] = [
-    ['through the Next.js server', { host: 'backend:8000', 'x-forwarded-host': 'localhost:3000', 'x-forwarded-proto': 'http', origin: 'http://localhost:3000' }],
-    ['through an Ingress with TLS', { host: 'todo.cluster.test', 'x-forwarded-host': 'todo.cluster.test', 'x-forwarded-proto': 'https', origin: 'https://todo.cluster.test' }],
+    [
+      'through the Next.js server',
+      { host: 'backend:8000', 'x-forwarded-host': 'localhost:3000', 'x-forwarded-proto': 'http', origin: 'http://localhost:3000' },
+    ],
+    [
+      'through an Ingress with TLS',
+      {
+        host: 'todo.cluster.test',
+        'x-forwarded-host': 'todo.cluster.test',
+        'x-forwarded-proto': 'https',
+        origin: 'https://todo.cluster.test',
+      },
+    ],
     ['directly', { host: '127.0.0.1:8000', origin: 'http://127.0.0.1:8000' }],
     ['from a listed trusted origin', { host: '127.0.0.1:8000', origin: 'https://todo.example.com' }],
   ];
@@ -70,7 +81,12 @@ forEachBackend('/api/auth (Better Auth)', (backend) => {
     const headers = { origin: 'http://localhost' };
     const { res, email } = await signUpVia(headers, 'dup');
     assert.equal(res.statusCode, 200);
-    const wrong = await t.app.inject({ method: 'POST', url: '/api/auth/sign-in/email', headers, payload: { email, password: 'not the password' } });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in/email',
+      headers,
+      payload: { email, password: 'not the password' },
+    });
     assert.equal(wrong.statusCode, 401);
     assert.equal(typeof wrong.json().error.code, 'string');
     const dup = await t.app.inject({ method: 'POST', url: '/api/auth/sign-up/email', headers, payload: { email, password, name: 'x' } });

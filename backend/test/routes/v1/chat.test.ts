@@ -41,7 +41,10 @@ function parseSse(text: string): { event: string; data: unknown }[] {
     .map((block) => {
       const lines = block.split('\n');
       const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
-      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const data = lines
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
       return { event, data: JSON.parse(data) };
     });
 }
@@ -217,7 +220,12 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
         return { toolCalls: [{ name: 'list_tasks', arguments: { search: 'milk' } }] };
       },
       (req) => ({
-        toolCalls: [{ name: 'update_task', arguments: { task_id: byTitle(lastToolResults(req)[0]!.result.tasks, 'Buy milk'), title: 'Buy oat milk' } }],
+        toolCalls: [
+          {
+            name: 'update_task',
+            arguments: { task_id: byTitle(lastToolResults(req)[0]!.result.tasks, 'Buy milk'), title: 'Buy oat milk' },
+          },
+        ],
       }),
       { content: 'Renamed to "Buy oat milk".' },
     );
@@ -313,7 +321,10 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
       (req) => {
         const errors = lastToolResults(req).map((r) => r.result.error);
         assert.equal(errors.length, 8);
-        assert.ok(errors.every((e) => e && typeof e.message === 'string'), JSON.stringify(errors));
+        assert.ok(
+          errors.every((e) => e && typeof e.message === 'string'),
+          JSON.stringify(errors),
+        );
         return { content: 'Sorry, I could not do that.' };
       },
     );
@@ -442,7 +453,10 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
 
   it('reports tool calls already executed when the AI service fails half-way, and stores them', async () => {
     const ivy = client(t.app, (await signUp(t.app, 'ivy')).cookie);
-    fake().script({ toolCalls: [{ name: 'add_task', arguments: { title: 'Renew passport' } }] }, { status: 503, error: { message: 'overloaded' } });
+    fake().script(
+      { toolCalls: [{ name: 'add_task', arguments: { title: 'Renew passport' } }] },
+      { status: 503, error: { message: 'overloaded' } },
+    );
     const res = await ivy.post(CHAT, { message: 'add renew passport' });
     assert.equal(res.statusCode, 502);
     const { details } = res.json().error;
@@ -505,7 +519,10 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
   });
 
   it('answers 502 with a clear message for a refused key, a rate limit, a too-long conversation and a body that is not a completion', async () => {
-    fake().script({ status: 401, error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    fake().script({
+      status: 401,
+      error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' },
+    });
     const denied = await alice.post(CHAT, { message: 'hi' });
     assert.equal(denied.statusCode, 502);
     assert.match(denied.json().error.message, /OPENAI_API_KEY/);
@@ -513,7 +530,15 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
     const limited = await alice.post(CHAT, { message: 'hi' });
     assert.equal(limited.statusCode, 502);
     assert.match(limited.json().error.message, /rate-limiting/);
-    fake().script({ status: 400, error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' } });
+    fake().script({
+      status: 400,
+      error: {
+        message: "This model's maximum context length is 128000 tokens.",
+        type: 'invalid_request_error',
+        code: 'context_length_exceeded',
+        param: 'messages',
+      },
+    });
     const tooLong = await alice.post(CHAT, { message: 'hi' });
     assert.equal(tooLong.statusCode, 502);
     assert.match(tooLong.json().error.message, /too long for the model \(start a new chat\)/);
@@ -524,7 +549,15 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
   });
 
   it('counts model requests, tokens and tool calls in /metrics', async () => {
-    fake().script({ toolCalls: [{ name: 'list_tasks', arguments: {} }, { name: 'nuke_everything', arguments: {} }] }, { content: 'ok' });
+    fake().script(
+      {
+        toolCalls: [
+          { name: 'list_tasks', arguments: {} },
+          { name: 'nuke_everything', arguments: {} },
+        ],
+      },
+      { content: 'ok' },
+    );
     assert.equal((await alice.post(CHAT, { message: 'count me' })).statusCode, 200);
     const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(text, /assistant_tool_calls_total\{tool="list_tasks",ok="true"\} [1-9]/);
@@ -546,20 +579,22 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
     assert.equal(res.statusCode, 200, res.body);
     assert.match(String(res.headers['content-type']), /^text\/event-stream/);
     const events = parseSse(res.body);
-    assert.deepEqual(
-      [...new Set(events.map((e) => e.event))],
-      ['conversation', 'tool_call', 'delta', 'done'],
-      'in this order',
-    );
+    assert.deepEqual([...new Set(events.map((e) => e.event))], ['conversation', 'tool_call', 'delta', 'done'], 'in this order');
     const done = events.at(-1)!.data as ChatResponse;
     assert.equal(done.response, 'Added "Buy bread" to your list, tagged bakery.');
     assert.equal(
-      events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text).join(''),
+      events
+        .filter((e) => e.event === 'delta')
+        .map((e) => (e.data as { text: string }).text)
+        .join(''),
       done.response,
       'the deltas add up to the answer',
     );
     assert.ok(events.filter((e) => e.event === 'delta').length > 3, 'the answer came in pieces');
-    const toolEvent = events.find((e) => e.event === 'tool_call')!.data as { toolCall: { name: string; ok: boolean; arguments: unknown }; todosChanged: boolean };
+    const toolEvent = events.find((e) => e.event === 'tool_call')!.data as {
+      toolCall: { name: string; ok: boolean; arguments: unknown };
+      todosChanged: boolean;
+    };
     assert.deepEqual([toolEvent.toolCall.name, toolEvent.toolCall.ok, toolEvent.todosChanged], ['add_task', true, true]);
     assert.deepEqual(toolEvent.toolCall.arguments, { title: 'Buy bread', tags: ['bakery'] }, 'arguments reassembled from fragments');
     assert.equal((events[0]!.data as { conversationId: string }).conversationId, done.conversationId);
@@ -600,7 +635,8 @@ forEachBackend('POST /api/v1/chat (assistant with tools)', (backend) => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     const post = doc.paths['/api/v1/chat'].post;
     assert.ok(post.requestBody, 'the request schema is documented');
-    for (const code of ['200', '400', '401', '404', '429', '502', '503', '504']) assert.ok(post.responses[code], `response ${code} is documented`);
+    for (const code of ['200', '400', '401', '404', '429', '502', '503', '504'])
+      assert.ok(post.responses[code], `response ${code} is documented`);
     assert.ok(doc.paths['/api/v1/chat/stream'].post.requestBody);
     assert.ok(doc.paths['/api/v1/conversations'].get);
     assert.ok(doc.paths['/api/v1/conversations/{id}/messages'].get);

@@ -59,7 +59,9 @@ forEachBackend('health endpoints', (backend) => {
     sock.on('data', (d) => (response += d));
     const ended = new Promise((r) => sock.on('close', r));
     // Headers and half the body now, the rest after close() began: the request is in flight.
-    sock.write(`POST /api/v1/todos HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    sock.write(
+      `POST /api/v1/todos HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
     await new Promise((r) => setTimeout(r, 300));
     const closing = app.close();
     await new Promise((r) => setTimeout(r, 100));

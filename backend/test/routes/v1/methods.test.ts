@@ -40,7 +40,12 @@ forEachBackend('methods a path does not have', (backend) => {
   });
 
   it('keeps 404 for paths that do not exist, and the routes themselves work', async () => {
-    for (const [method, url] of [['GET', '/api/v1/nothing'], ['PUT', '/api/v1/nothing'], ['GET', '/api/v1/todos/a/b'], ['POST', '/api/v2/todos']]) {
+    for (const [method, url] of [
+      ['GET', '/api/v1/nothing'],
+      ['PUT', '/api/v1/nothing'],
+      ['GET', '/api/v1/todos/a/b'],
+      ['POST', '/api/v2/todos'],
+    ]) {
       const res = await send(method!, url!);
       assert.equal(res.statusCode, 404, `${method} ${url}`);
       assert.equal(res.headers.allow, undefined);

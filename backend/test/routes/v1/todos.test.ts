@@ -113,7 +113,10 @@ forEachBackend('/api/v1/todos', (backend) => {
     }
     const listed = await bob.get(`${TODOS}?pageSize=100`);
     assert.equal(listed.statusCode, 200);
-    assert.equal(listed.json().items.some((x: Todo) => x.id === secret.id), false);
+    assert.equal(
+      listed.json().items.some((x: Todo) => x.id === secret.id),
+      false,
+    );
     assert.equal((await bob.get(`${TODOS}?tag=private`)).json().total, 0);
     assert.equal((await bob.get(`${TODOS}?q=Alice`)).json().total, 0);
     const still = (await alice.get(`${TODOS}/${secret.id}`)).json<Todo>();
@@ -200,7 +203,11 @@ forEachBackend('/api/v1/todos', (backend) => {
   }
 
   it('rejects an id that is not a UUID with 400 naming params.id', async () => {
-    for (const res of [await alice.get(`${TODOS}/42`), await alice.patch(`${TODOS}/nope`, { completed: true }), await alice.delete(`${TODOS}/x`)]) {
+    for (const res of [
+      await alice.get(`${TODOS}/42`),
+      await alice.patch(`${TODOS}/nope`, { completed: true }),
+      await alice.delete(`${TODOS}/x`),
+    ]) {
       assert.equal(res.statusCode, 400);
       assert.ok(res.json().error.message.includes('params.id'), res.body);
     }
@@ -309,14 +316,11 @@ forEachBackend('GET /api/v1/todos: search, filter, sort, paginate', (backend) =>
       'Renew passport',
       'Read a book',
     ]);
-    assert.deepEqual(titles(await me.get(`${TODOS}?sort=due&order=desc`)), [
-      'Renew passport',
-      'Book flights',
-      'water plants',
-      'Pay rent',
-      'archive emails',
-      'Read a book',
-    ], 'no due date comes last in both directions');
+    assert.deepEqual(
+      titles(await me.get(`${TODOS}?sort=due&order=desc`)),
+      ['Renew passport', 'Book flights', 'water plants', 'Pay rent', 'archive emails', 'Read a book'],
+      'no due date comes last in both directions',
+    );
     const byPriority = (await me.get(`${TODOS}?sort=priority`)).json().items.map((x: Todo) => x.priority);
     assert.deepEqual(byPriority, ['high', 'high', 'medium', 'medium', 'low', 'low']);
     const ascending = (await me.get(`${TODOS}?sort=priority&order=asc`)).json().items.map((x: Todo) => x.priority);

@@ -7,12 +7,4 @@ async function forward(request: Request): Promise<Response> {
   return proxyRequest(request, { apiBaseUrl: apiBaseUrl() });
 }
 
-export {
-  forward as GET,
-  forward as HEAD,
-  forward as POST,
-  forward as PUT,
-  forward as PATCH,
-  forward as DELETE,
-  forward as OPTIONS,
-};
+export { forward as GET, forward as HEAD, forward as POST, forward as PUT, forward as PATCH, forward as DELETE, forward as OPTIONS };

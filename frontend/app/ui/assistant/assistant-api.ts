@@ -33,7 +33,14 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<Result<T>>
       cache: 'no-store',
     });
   } catch {
-    return { ok: false, status: 0, code: 'NETWORK_ERROR', message: 'Cannot reach the server. Check your connection and try again.', toolCalls: [], todosChanged: false };
+    return {
+      ok: false,
+      status: 0,
+      code: 'NETWORK_ERROR',
+      message: 'Cannot reach the server. Check your connection and try again.',
+      toolCalls: [],
+      todosChanged: false,
+    };
   }
   const body: unknown = await res.json().catch(() => null);
   if (res.ok) return { ok: true, data: body as T };
@@ -90,7 +97,14 @@ export async function streamChat(request: ChatRequest, onEvent: (event: StreamEv
       cache: 'no-store',
     });
   } catch {
-    return { ok: false, status: 0, code: 'NETWORK_ERROR', message: 'Cannot reach the server. Check your connection and try again.', toolCalls: [], todosChanged: false };
+    return {
+      ok: false,
+      status: 0,
+      code: 'NETWORK_ERROR',
+      message: 'Cannot reach the server. Check your connection and try again.',
+      toolCalls: [],
+      todosChanged: false,
+    };
   }
   if (!res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     const body: unknown = await res.json().catch(() => null);
@@ -117,7 +131,10 @@ export async function streamChat(request: ChatRequest, onEvent: (event: StreamEv
       buffer = buffer.slice(end + 2);
       const lines = block.split('\n');
       const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
-      const raw = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const raw = lines
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
       let data: Record<string, unknown>;
       try {
         data = JSON.parse(raw) as Record<string, unknown>;

@@ -24,7 +24,13 @@ function ToolCalls({ calls }: { calls: ToolCallRecord[] }) {
   return (
     <ul className={styles.tools} aria-label="Actions taken">
       {calls.map((c) => (
-        <li key={c.id} data-testid="assistant-tool-call" data-tool={c.name} data-ok={c.ok} className={c.ok ? styles.toolOk : styles.toolFailed}>
+        <li
+          key={c.id}
+          data-testid="assistant-tool-call"
+          data-tool={c.name}
+          data-ok={c.ok}
+          className={c.ok ? styles.toolOk : styles.toolFailed}
+        >
           <span aria-hidden="true">{c.ok ? '✓' : '⚠'}</span> {describeToolCall(c)}
         </li>
       ))}
@@ -160,9 +166,18 @@ export function AssistantPanel() {
         </div>
       ) : (
         <>
-          <div ref={logRef} className={styles.log} role="log" aria-live="polite" aria-label="Conversation with the assistant" data-testid="assistant-log">
+          <div
+            ref={logRef}
+            className={styles.log}
+            role="log"
+            aria-live="polite"
+            aria-label="Conversation with the assistant"
+            data-testid="assistant-log"
+          >
             {turns.length === 0 ? (
-              <p className="muted">Ask me to add, find, complete, change or delete todos — e.g. “add buy milk tomorrow” or “what is still pending?”.</p>
+              <p className="muted">
+                Ask me to add, find, complete, change or delete todos — e.g. “add buy milk tomorrow” or “what is still pending?”.
+              </p>
             ) : (
               turns.map((turn) => (
                 <div
@@ -171,7 +186,9 @@ export function AssistantPanel() {
                   data-testid={`assistant-turn-${turn.kind}`}
                   role={turn.kind === 'error' ? 'alert' : undefined}
                 >
-                  <span className="visually-hidden">{turn.kind === 'user' ? 'You: ' : turn.kind === 'error' ? 'Error: ' : 'Assistant: '}</span>
+                  <span className="visually-hidden">
+                    {turn.kind === 'user' ? 'You: ' : turn.kind === 'error' ? 'Error: ' : 'Assistant: '}
+                  </span>
                   {turn.text ? <p className={styles.text}>{turn.text}</p> : null}
                   {turn.kind !== 'user' ? <ToolCalls calls={turn.toolCalls} /> : null}
                 </div>

@@ -4,13 +4,7 @@ import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createTodo, listTodos, TODOS_CHANGED_EVENT } from '@/app/lib/api';
 import type { TodoList } from '@/app/lib/definitions';
-import {
-  apiQueryFromListState,
-  hasFilters,
-  listStateFromParams,
-  paramsFromListState,
-  type ListState,
-} from '@/app/lib/list-query';
+import { apiQueryFromListState, hasFilters, listStateFromParams, paramsFromListState, type ListState } from '@/app/lib/list-query';
 import { useAnnounce } from '@/app/ui/a11y/announcer';
 import { Filters } from './filters';
 import { Pagination } from './pagination';
@@ -176,9 +170,7 @@ export function TodoApp() {
           </p>
         ) : null}
 
-        {data ? (
-          <Pagination page={state.page} pageSize={data.pageSize} total={total} onPage={(page) => update({ page })} />
-        ) : null}
+        {data ? <Pagination page={state.page} pageSize={data.pageSize} total={total} onPage={(page) => update({ page })} /> : null}
       </section>
     </div>
   );

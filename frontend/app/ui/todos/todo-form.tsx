@@ -116,14 +116,12 @@ export function TodoForm({
     (formRef.current?.elements.namedItem(first) as HTMLElement | null)?.focus();
   }
 
-  const set =
-    (key: keyof TodoFormValues) =>
-    (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => {
-      const value = e.target.value;
-      setValues((v) => ({ ...v, [key]: value }));
-      // An error about a field goes once the user changes that field.
-      if (errors[key]) setErrors((errs) => ({ ...errs, [key]: undefined }));
-    };
+  const set = (key: keyof TodoFormValues) => (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => {
+    const value = e.target.value;
+    setValues((v) => ({ ...v, [key]: value }));
+    // An error about a field goes once the user changes that field.
+    if (errors[key]) setErrors((errs) => ({ ...errs, [key]: undefined }));
+  };
 
   async function handleSubmit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -166,22 +164,9 @@ export function TodoForm({
       data-more={collapsible ? (expanded ? 'open' : 'closed') : undefined}
       aria-describedby={formErrorId}
     >
-      <Field
-        label="Title"
-        name="title"
-        error={errors.title}
-        hint={`${values.title.length}/${TITLE_MAX}`}
-        className="field-title"
-      >
+      <Field label="Title" name="title" error={errors.title} hint={`${values.title.length}/${TITLE_MAX}`} className="field-title">
         {(props) => (
-          <input
-            {...props}
-            value={values.title}
-            onChange={set('title')}
-            placeholder="What needs doing?"
-            autoComplete="off"
-            required
-          />
+          <input {...props} value={values.title} onChange={set('title')} placeholder="What needs doing?" autoComplete="off" required />
         )}
       </Field>
       {collapsible ? (
@@ -213,9 +198,7 @@ export function TodoForm({
           {(props) => <input {...props} type="date" value={values.dueDate} onChange={set('dueDate')} />}
         </Field>
         <Field label="Tags" name="tags" error={errors.tags} hint="Separate with commas." className="field-tags">
-          {(props) => (
-            <input {...props} value={values.tags} onChange={set('tags')} placeholder="work, home" autoComplete="off" />
-          )}
+          {(props) => <input {...props} value={values.tags} onChange={set('tags')} placeholder="work, home" autoComplete="off" />}
         </Field>
         <Field
           label="Description"
@@ -224,9 +207,7 @@ export function TodoForm({
           hint={`${values.description.length}/${DESCRIPTION_MAX}`}
           className="field-description"
         >
-          {(props) => (
-            <textarea {...props} value={values.description} onChange={set('description')} rows={compact ? 3 : 2} />
-          )}
+          {(props) => <textarea {...props} value={values.description} onChange={set('description')} rows={compact ? 3 : 2} />}
         </Field>
       </div>
       <div className="form-actions">

@@ -138,10 +138,7 @@ export function TodoItem({
                 {todo.priority}
               </span>
               {todo.dueDate ? (
-                <span
-                  className={`chip chip-due${overdue ? ' chip-overdue' : ''}${dueToday ? ' chip-today' : ''}`}
-                  data-testid="todo-due"
-                >
+                <span className={`chip chip-due${overdue ? ' chip-overdue' : ''}${dueToday ? ' chip-today' : ''}`} data-testid="todo-due">
                   <span className="visually-hidden">Due </span>
                   {overdue ? 'Overdue · ' : dueToday ? 'Today · ' : ''}
                   {formatDue(todo.dueDate)}
