@@ -10,7 +10,7 @@
 #
 # Usage: sudo scripts/e2e/run.sh [--keep]
 #   --keep  leave the cluster, the namespaces and the database up afterwards (to debug).
-#   E2E_TESTS="01 05"  only those tests (names of scripts/e2e/test.sh); default: all.
+#   E2E_TESTS="install liveness"  only those tests (names of scripts/e2e/test.sh); default: all.
 #   With KUBECONFIG set to another cluster (Minikube, kind, …): build, up and down are
 #   skipped, images are loaded with `minikube image load` / `kind load docker-image`, and
 #   E2E_DATABASE_URL must name a PostgreSQL the pods reach (the outage test is then skipped:
@@ -156,6 +156,6 @@ phase "load images" load_images
 phase "database" database_up
 phase "namespace" fresh_namespace
 phase "deploy (docs/deployment.md)" "${E2E_DIR}/deploy.sh" cluster secret install check
-# E2E_TESTS="01 08 ..." runs a subset (scripts/e2e/test.sh names); default: all.
+# E2E_TESTS="install secret-values ..." runs a subset (scripts/e2e/test.sh names); default: all.
 # shellcheck disable=SC2086
 phase "tests" "${E2E_DIR}/test.sh" ${E2E_TESTS:-}
