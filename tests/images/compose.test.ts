@@ -199,6 +199,21 @@ describe('Compose stack behind one origin', () => {
     t.diagnostic(`${Date.now() - t0} ms`);
   });
 
+  // After the browser journey: every request from this host reaches nginx from one address,
+  // so exhausting that address's sign-in bucket first would lock the journey out.
+  test('one origin: a client writing its own X-Forwarded-For still runs into the sign-in rate limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await fetch(`${origin}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin, 'x-forwarded-for': `198.51.100.${i + 1}` },
+        body: JSON.stringify({ email: `nobody-${RUN_ID}@example.com`, password: `wrong password ${i}` }),
+      });
+      statuses.push(r.status);
+    }
+    assert.ok(statuses.includes(429), `a fresh bucket per spoofed address: ${statuses.join(',')}`);
+  });
+
   test('docker-compose stop of the whole stack takes under 10 s', async (t) => {
     const t0 = Date.now();
     await dc(['stop'], 120_000);
