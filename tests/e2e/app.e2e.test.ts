@@ -79,11 +79,6 @@ describe('Todo app in a real browser', { timeout: 20 * 60_000 }, () => {
     await stack?.stop();
   });
 
-  // Print the servers' last lines when anything failed, so CI logs show why.
-  process.on('exit', (code) => {
-    if (code !== 0 && stack) console.error(stack.logs());
-  });
-
   test('an anonymous visitor is sent to sign in, and the environment name is shown', async () => {
     const res = await page.goto(`${stack.baseUrl}/`);
     assert.ok(res, 'no response for /');

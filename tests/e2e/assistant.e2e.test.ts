@@ -74,10 +74,6 @@ describe(
       await fake?.close();
     });
 
-    process.on('exit', (code) => {
-      if (code !== 0 && stack) console.error(stack.logs());
-    });
-
     test('sign up and find the assistant ready beside the list', async () => {
       await page.goto(`${stack.baseUrl}/sign-up`);
       await page.getByLabel('Name').fill(user.name);

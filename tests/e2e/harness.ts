@@ -27,8 +27,6 @@ export type Stack = {
   /** The ENVIRONMENT_NAME the UI must show, when known. */
   environmentName: string | undefined;
   stop: () => Promise<void>;
-  /** The tail of the children's logs, to print when a test fails. */
-  logs: () => string;
 };
 
 export async function freePort(): Promise<number> {
@@ -160,7 +158,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       baseUrl: external.replace(/\/+$/, ''),
       environmentName: process.env.EXPECT_ENVIRONMENT_NAME?.trim() || undefined,
       stop: async () => {},
-      logs: () => '',
     };
   }
 
@@ -208,12 +205,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stop();
     throw err;
   }
-  return {
-    baseUrl,
-    environmentName,
-    stop,
-    logs: () => children.map((c) => `--- ${c.name} (${c.logFile})\n${c.tail.join('\n')}`).join('\n'),
-  };
+  const logs = () => children.map((c) => `--- ${c.name} (${c.logFile})\n${c.tail.join('\n')}`).join('\n');
+  // The servers' last lines when the run failed, so a CI log shows why.
+  process.once('exit', (code) => {
+    if (code !== 0) console.error(logs());
+  });
+  return { baseUrl, environmentName, stop };
 }
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -102,10 +102,6 @@ describe('Keyboard, screen reader and phone use', { timeout: 20 * 60_000 }, () =
     await stack?.stop();
   });
 
-  process.on('exit', (code) => {
-    if (code !== 0 && stack) console.error(stack.logs());
-  });
-
   for (const { name: device, viewport } of VIEWPORTS) {
     describe(`on a ${device} (${viewport.width}×${viewport.height})`, () => {
       let browser: BrowserSession | undefined;

@@ -58,10 +58,6 @@ describe('security headers and the Content-Security-Policy in a real browser', {
     await stack?.stop();
   });
 
-  process.on('exit', (code) => {
-    if (code !== 0 && stack) console.error(stack.logs());
-  });
-
   test('every page answer carries the headers, with a fresh nonce each time', async () => {
     const nonces = new Set<string>();
     for (const path of ['/', '/sign-in', '/sign-up', '/no-such-page', '/sign-in']) {
