@@ -23,6 +23,15 @@ export type AssistantError = {
 
 export type Result<T> = { ok: true; data: T } | ({ ok: false } & AssistantError);
 
+const networkError = (): { ok: false } & AssistantError => ({
+  ok: false,
+  status: 0,
+  code: 'NETWORK_ERROR',
+  message: 'Cannot reach the server. Check your connection and try again.',
+  toolCalls: [],
+  todosChanged: false,
+});
+
 async function call<T>(path: string, init: RequestInit = {}): Promise<Result<T>> {
   let res: Response;
   try {
@@ -33,14 +42,7 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<Result<T>>
       cache: 'no-store',
     });
   } catch {
-    return {
-      ok: false,
-      status: 0,
-      code: 'NETWORK_ERROR',
-      message: 'Cannot reach the server. Check your connection and try again.',
-      toolCalls: [],
-      todosChanged: false,
-    };
+    return networkError();
   }
   const body: unknown = await res.json().catch(() => null);
   if (res.ok) return { ok: true, data: body as T };
@@ -97,14 +99,7 @@ export async function streamChat(request: ChatRequest, onEvent: (event: StreamEv
       cache: 'no-store',
     });
   } catch {
-    return {
-      ok: false,
-      status: 0,
-      code: 'NETWORK_ERROR',
-      message: 'Cannot reach the server. Check your connection and try again.',
-      toolCalls: [],
-      todosChanged: false,
-    };
+    return networkError();
   }
   if (!res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     const body: unknown = await res.json().catch(() => null);
